@@ -1,0 +1,57 @@
+/**
+ * `npm start`: the facade on http://localhost:7071/api. Without PARTNER_CENTER_BASE_URL it also starts the
+ * embedded Partner Center simulator and points the facade at it, so no Azure or Partner Center account is needed.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadLocalPort } from '../../shared/config';
+import { lazyServices } from '../../shared/facade/services';
+import { seededIds } from '../simulator/seed';
+import { startSimulator, type Simulator } from '../simulator/server';
+import { startLocalHost } from './server';
+
+async function main(): Promise<void> {
+  const port = loadLocalPort(process.env);
+  const env: Record<string, string | undefined> = { ...process.env };
+  let simulator: Simulator | undefined;
+  if (!env['PARTNER_CENTER_BASE_URL']) {
+    const accessToken = randomBytes(24).toString('base64url');
+    simulator = await startSimulator({ accessToken });
+    env['PARTNER_CENTER_BASE_URL'] = simulator.url;
+    env['PARTNER_CENTER_ACCESS_TOKEN'] = accessToken;
+  }
+  const services = lazyServices(env);
+  const host = await startLocalHost({ services, port, host: process.env['HOST'] ?? '127.0.0.1' });
+  const base = `http://localhost:${new URL(host.url).port}/api`;
+
+  const lines = [
+    `referrals-facade listening on ${base}`,
+    simulator
+      ? `Partner Center: embedded simulator at ${simulator.url} (set PARTNER_CENTER_BASE_URL to use a real one)`
+      : `Partner Center: ${env['PARTNER_CENTER_BASE_URL'] ?? ''}`,
+  ];
+  if (simulator) {
+    lines.push(
+      'Seeded referrals:',
+      `  ${seededIds.incoming}  New/Pending (incoming)`,
+      `  ${seededIds.received}  New/Received (incoming)`,
+      `  ${seededIds.active}  Active/Accepted`,
+      `  ${seededIds.closedWon}  Closed/Won`,
+      'Try:',
+      `  curl -i -X POST ${base}/referrals/${seededIds.active}/close-won -H 'Content-Type: application/json' -H 'Prefer: return=representation' -d '{"dealValue":10000,"currency":"USD"}'`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const stop = () => {
+    void Promise.all([host.close(), simulator?.close()]).then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `referrals-facade failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

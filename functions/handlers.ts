@@ -1,0 +1,143 @@
+/**
+ * HTTP glue: read the request, call the shared library, write the answer. One handler per route kind.
+ */
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { FacadeResponse } from '../shared/facade/referrals-facade';
+import type { ServicesResolver } from '../shared/facade/services';
+import { ProblemError, renderProblem, type RenderedResponse } from '../shared/http/problem';
+import {
+  checkDeclaredLength,
+  decodeJsonBody,
+  normalizeIfMatch,
+  parseReferralId,
+  resolveCorrelationId,
+  wantsRepresentation,
+} from '../shared/http/request';
+import { matchRoute } from './route-matcher';
+import { API_PREFIX, type RouteDefinition } from './routes';
+import { version } from '../package.json';
+
+type Work = (request: HttpRequest, correlationId: string) => Promise<RenderedResponse | FacadeResponse>;
+
+function toHttpResponse(response: RenderedResponse): HttpResponseInit {
+  return {
+    status: response.status,
+    headers: response.headers,
+    ...(response.body === undefined ? {} : { body: response.body }),
+  };
+}
+
+/** Runs one call: every failure becomes problem+json, and one structured log line records the outcome. */
+function handle(routeName: string, work: Work): HttpHandler {
+  return async (request: HttpRequest, context: InvocationContext) => {
+    const started = performance.now();
+    const correlationId = resolveCorrelationId(request.headers.get('ms-correlationid'));
+    let response: RenderedResponse;
+    let upstreamStatus: number | undefined;
+    try {
+      const result = await work(request, correlationId);
+      response = result;
+      if ('upstreamStatus' in result) upstreamStatus = result.upstreamStatus;
+    } catch (error) {
+      if (error instanceof ProblemError) {
+        response = renderProblem(error.problem, correlationId);
+        upstreamStatus = error.problem.upstream?.status;
+      } else {
+        context.error(
+          `unexpected failure in ${routeName}: ${error instanceof Error ? error.name : typeof error}`,
+        );
+        response = renderProblem(
+          {
+            status: 500,
+            kind: 'internal-error',
+            title: 'Internal error',
+            detail: `The facade failed unexpectedly; the update may not have been applied. Quote correlation id ${correlationId} when reporting it.`,
+          },
+          correlationId,
+        );
+      }
+    }
+    context.log(
+      JSON.stringify({
+        event: 'call',
+        route: routeName,
+        method: request.method,
+        referralId: request.params['id'],
+        status: response.status,
+        upstreamStatus,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        correlationId,
+      }),
+    );
+    return toHttpResponse(response);
+  };
+}
+
+async function readJsonBody(request: HttpRequest, optional: boolean): Promise<unknown> {
+  checkDeclaredLength(request.headers.get('content-length'));
+  return decodeJsonBody({
+    contentType: request.headers.get('content-type'),
+    text: await request.text(),
+    optional,
+  });
+}
+
+function fallback(request: HttpRequest): never {
+  const path = new URL(request.url).pathname;
+  const below = path.startsWith(API_PREFIX) ? path.slice(API_PREFIX.length) : undefined;
+  const match = below === undefined ? undefined : matchRoute(request.method, below);
+  if (match?.kind === 'method-not-allowed') {
+    throw new ProblemError({
+      status: 405,
+      kind: 'method-not-allowed',
+      title: 'Method not allowed',
+      detail: `${path} does not take ${request.method}; it takes ${match.allowed.join(', ')}.`,
+      headers: { Allow: match.allowed.join(', ') },
+    });
+  }
+  throw new ProblemError({
+    status: 404,
+    kind: 'route-not-found',
+    title: 'No such endpoint',
+    detail: `There is no endpoint at ${path}. The README lists the endpoints.`,
+  });
+}
+
+export function createHandler(route: RouteDefinition, services: ServicesResolver): HttpHandler {
+  const target = route.target;
+  switch (target.kind) {
+    case 'health':
+      return handle(route.name, (_request, correlationId) =>
+        Promise.resolve({
+          status: 200,
+          headers: { 'Content-Type': 'application/json', 'MS-CorrelationId': correlationId },
+          body: JSON.stringify({ status: 'ok', service: 'referrals-facade', version }),
+        }),
+      );
+    case 'read':
+      return handle(route.name, (request, correlationId) => {
+        const referralId = parseReferralId(request.params['id']);
+        return services().facade.get({ referralId, correlationId });
+      });
+    case 'update':
+      return handle(route.name, async (request, correlationId) => {
+        const referralId = parseReferralId(request.params['id']);
+        const body = await readJsonBody(request, target.operation.bodyOptional);
+        const returnRepresentation = wantsRepresentation(
+          request.headers.get('prefer'),
+          request.query.get('return'),
+        );
+        const ifMatch = normalizeIfMatch(request.headers.get('if-match'));
+        return services().facade.update({
+          referralId,
+          operation: target.operation,
+          body,
+          returnRepresentation,
+          correlationId,
+          ...(ifMatch === undefined ? {} : { ifMatch }),
+        });
+      });
+    case 'fallback':
+      return handle(route.name, (request) => Promise.resolve(fallback(request)));
+  }
+}

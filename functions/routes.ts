@@ -1,0 +1,59 @@
+/**
+ * The route table: the single source of truth for the Azure Functions registrations, the local host and the
+ * generated API description. Routes are relative to the `api` prefix (host.json `routePrefix`).
+ */
+import type { HttpMethod } from '@azure/functions';
+import { operations, simplifiedOperations } from '../shared/operations/catalog';
+import type { OperationDefinition } from '../shared/operations/definition';
+
+export type RouteTarget =
+  | { readonly kind: 'health' }
+  | { readonly kind: 'read' }
+  | { readonly kind: 'update'; readonly operation: OperationDefinition }
+  | { readonly kind: 'fallback' };
+
+export interface RouteDefinition {
+  /** The Azure Functions function name. */
+  readonly name: string;
+  readonly methods: readonly HttpMethod[];
+  readonly route: string;
+  /** `function` requires a function key in Azure; the local host does not check keys. */
+  readonly authLevel: 'anonymous' | 'function';
+  readonly target: RouteTarget;
+}
+
+export const API_PREFIX = '/api/';
+
+export const routes: readonly RouteDefinition[] = [
+  { name: 'health', methods: ['GET'], route: 'health', authLevel: 'anonymous', target: { kind: 'health' } },
+  {
+    name: 'referral-get',
+    methods: ['GET'],
+    route: 'referrals/{id}',
+    authLevel: 'function',
+    target: { kind: 'read' },
+  },
+  {
+    name: 'referral-patch',
+    methods: ['PATCH'],
+    route: 'referrals/{id}',
+    authLevel: 'function',
+    target: { kind: 'update', operation: operations.rawPatch },
+  },
+  ...simplifiedOperations.map((operation): RouteDefinition => ({
+    name: `referral-${operation.name}`,
+    methods: ['POST'],
+    route: `referrals/{id}/${operation.name}`,
+    authLevel: 'function',
+    target: { kind: 'update', operation },
+  })),
+  // Lowest precedence in the Functions host: unknown routes get a problem+json 404 (or 405) instead of the
+  // host's empty 404.
+  {
+    name: 'fallback',
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+    route: '{*path}',
+    authLevel: 'anonymous',
+    target: { kind: 'fallback' },
+  },
+];

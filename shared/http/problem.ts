@@ -1,0 +1,96 @@
+/**
+ * RFC 9457 problem details: the one error shape every facade error takes. The zod schema documents it for the
+ * generated API description; `ProblemError` carries a problem from wherever it is found to the HTTP edge.
+ */
+import { z } from 'zod';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const typeBase = 'urn:referrals-facade:problem:';
+
+export const fieldErrorSchema = z.object({
+  in: z
+    .enum(['body', 'path', 'query', 'header'])
+    .meta({ description: 'Which part of the request is wrong.' }),
+  pointer: z.string().meta({
+    description: 'JSON Pointer (RFC 6901) to the field within that part, e.g. /dealValue or /0/path.',
+  }),
+  message: z.string().meta({ description: 'What is wrong and what to send instead.' }),
+});
+export type FieldError = z.infer<typeof fieldErrorSchema>;
+
+export const upstreamErrorSchema = z.object({
+  status: z.number().int(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
+export type UpstreamErrorInfo = z.infer<typeof upstreamErrorSchema>;
+
+export const problemSchema = z
+  .object({
+    type: z.string().meta({ description: 'A URN naming the kind of problem; see docs/errors.md.' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().meta({ description: 'What happened and what to do about it.' }),
+    correlationId: z.string().meta({ description: 'The MS-CorrelationId of this call, for support.' }),
+    errors: z.array(fieldErrorSchema).optional(),
+    upstream: upstreamErrorSchema.optional().meta({ description: "Partner Center's own status and error." }),
+  })
+  .meta({ title: 'Problem', description: 'RFC 9457 problem details.' });
+export type Problem = z.infer<typeof problemSchema>;
+
+export interface ProblemInit {
+  readonly status: number;
+  /** Short kebab-case name; the `type` is derived from it. */
+  readonly kind: string;
+  readonly title: string;
+  readonly detail: string;
+  readonly errors?: readonly FieldError[];
+  readonly upstream?: UpstreamErrorInfo;
+  /** Seconds the caller should wait before trying again; sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
+  /** Extra response headers, such as the upstream's ETag. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Thrown anywhere in the pipeline to end the call with a problem response. */
+export class ProblemError extends Error {
+  constructor(readonly problem: ProblemInit) {
+    super(`${String(problem.status)} ${problem.title}: ${problem.detail}`);
+    this.name = 'ProblemError';
+  }
+}
+
+export interface RenderedResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
+
+export function renderProblem(init: ProblemInit, correlationId: string): RenderedResponse {
+  const problem: Problem = {
+    type: typeBase + init.kind,
+    title: init.title,
+    status: init.status,
+    detail: init.detail,
+    correlationId,
+    ...(init.errors && init.errors.length > 0 ? { errors: [...init.errors] } : {}),
+    ...(init.upstream ? { upstream: init.upstream } : {}),
+  };
+  const headers: Record<string, string> = {
+    ...init.headers,
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+    'MS-CorrelationId': correlationId,
+  };
+  if (init.retryAfterSeconds !== undefined)
+    headers['Retry-After'] = String(Math.ceil(init.retryAfterSeconds));
+  return { status: init.status, headers, body: JSON.stringify(problem) };
+}
+
+/** Escapes a JSON Pointer reference token (RFC 6901 §3). */
+export function toPointer(path: readonly PropertyKey[]): string {
+  return path.map((token) => '/' + String(token).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
+}
+
+export function invalidRequest(detail: string, errors: readonly FieldError[] = []): ProblemError {
+  return new ProblemError({ status: 400, kind: 'invalid-request', title: 'Invalid request', detail, errors });
+}

@@ -1,0 +1,144 @@
+/**
+ * zod schemas for the values of the referral fields the facade writes. They are the single source of truth for
+ * what the simplified endpoints accept, what a raw PATCH may carry, and what the generated API description says.
+ */
+import { z } from 'zod';
+import { referralStatuses, referralSubstatuses } from './status';
+
+const decimalPattern = /^\d{1,15}(\.\d{1,4})?$/;
+
+/**
+ * The documentation's samples send the deal value as a decimal string ("10000"); low-code tools often produce
+ * numbers. Both are accepted and normalised to the decimal string the samples use.
+ */
+export const dealValueSchema = z
+  .union([z.number(), z.string()])
+  .transform((raw, ctx) => {
+    const text = typeof raw === 'number' ? (Number.isFinite(raw) ? String(raw) : '') : raw.trim();
+    if (!decimalPattern.test(text)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be a non-negative amount with at most 15 integer digits and 4 decimal places, as a number or a string such as "10000" or "2500.50" (no thousands separators or currency symbols)',
+      });
+      return z.NEVER;
+    }
+    return text;
+  })
+  .meta({
+    title: 'Deal value',
+    description:
+      'Estimated deal value, as a number or a decimal string. Sent to Partner Center as a decimal string.',
+    examples: ['10000', 2500.5],
+  });
+
+export const currencySchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 currency code such as "USD"')
+  .transform((code) => code.toUpperCase())
+  .meta({
+    title: 'Currency',
+    description: 'ISO 4217 currency code of the deal value.',
+    examples: ['USD', 'EUR'],
+  });
+
+const isoDate = z.iso.date();
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** A calendar date or a date-time with a zone, normalised to the UTC instant Partner Center stores. */
+export const closingDateTimeSchema = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    if (isoDate.safeParse(text).success) return `${text}T00:00:00.000Z`;
+    if (isoDateTime.safeParse(text).success) return new Date(text).toISOString();
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be an ISO 8601 date ("2026-12-31") or date-time with a time zone ("2026-12-31T17:00:00Z", "2026-12-31T17:00:00+01:00")',
+    });
+    return z.NEVER;
+  })
+  .meta({
+    title: 'Estimated closing date',
+    description: 'Estimated closing date: an ISO 8601 date or date-time with a time zone. Stored in UTC.',
+    examples: ['2026-12-31', '2026-12-31T17:00:00Z'],
+  });
+
+export const notesSchema = z.string().meta({
+  title: 'Notes',
+  description: 'Free-text notes on the deal.',
+  examples: ['Lorem ipsum dolor sit amet.'],
+});
+
+export const statusReasonSchema = z.string().meta({
+  title: 'Status reason',
+  description: 'Free text explaining the status, for example why the deal was lost.',
+  examples: ['Customer chose a competitor'],
+});
+
+export const externalReferenceIdSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .meta({
+    title: 'External reference id',
+    description: 'Your own CRM id for this referral, for example a Dynamics 365 opportunity id.',
+    examples: ['OPP-2026-0042'],
+  });
+
+export const statusSchema = z.enum(referralStatuses, {
+  error: () => `must be one of ${referralStatuses.join(', ')}`,
+});
+export const substatusSchema = z.enum(referralSubstatuses, {
+  error: () => `must be one of ${referralSubstatuses.join(', ')}`,
+});
+
+const nameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+
+export const teamMemberSchema = z
+  .object({
+    email: z
+      .string()
+      .trim()
+      .pipe(z.email('must be an email address such as "jane.doe@contoso.com"'))
+      .meta({
+        title: 'Email',
+        description: "The team member's work email address.",
+        examples: ['jane.doe@contoso.com'],
+      }),
+    firstName: nameSchema.meta({ title: 'First name', description: "The team member's first name." }),
+    lastName: nameSchema.meta({ title: 'Last name', description: "The team member's last name." }),
+    phoneNumber: z
+      .string()
+      .trim()
+      .regex(/^[+0-9][0-9 ()./-]{0,31}$/, 'must be a phone number of digits, spaces and + ( ) . / -')
+      .optional()
+      .meta({
+        title: 'Phone number',
+        description: "The team member's phone number.",
+        examples: ['0000000001'],
+      }),
+    contactPreference: z
+      .object({
+        locale: z.string().optional(),
+        disableNotifications: z.boolean().optional(),
+      })
+      .strict()
+      .optional()
+      .meta({ title: 'Contact preference', description: 'Notification locale and opt-out.' }),
+  })
+  .strict();
+
+export const solutionTagSchema = z
+  .object({
+    id: z.string().trim().min(1, 'must not be empty'),
+    name: z.string().optional(),
+    type: z.enum(['None', 'Category', 'Name']).optional(),
+  })
+  .strict();
+
+export const salesStageSchema = z.enum(['Qualify', 'Develop', 'Propose', 'Close'], {
+  error: () => 'must be one of Qualify, Develop, Propose, Close',
+});

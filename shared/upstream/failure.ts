@@ -1,0 +1,185 @@
+/**
+ * Turns a Partner Center failure into the facade's problem: 4xx keep their status, 5xx and transport failures
+ * become 502/503/504, and Partner Center's own error code and message ride along in `upstream`.
+ */
+import { ProblemError, type UpstreamErrorInfo } from '../http/problem';
+import type { UpstreamUnreachableError } from './client';
+import { type UpstreamReply } from './client';
+
+interface ErrorNode {
+  error?: unknown;
+  code?: unknown;
+  message?: unknown;
+  description?: unknown;
+  innerError?: unknown;
+}
+
+function asNode(value: unknown): ErrorNode | undefined {
+  return typeof value === 'object' && value !== null ? value : undefined;
+}
+
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value.slice(0, 1024) : undefined;
+
+/**
+ * Reads both documented error shapes: Partner REST's `{error:{code,message,innerError}}` (walking nested
+ * `innerError` to its most specific code) and Partner Center REST's `{code,description}`.
+ */
+export function parseUpstreamError(body: string): { code?: string; message?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return {};
+  }
+  const root = asNode(parsed);
+  if (!root) return {};
+  const node = asNode(root.error);
+  if (!node) {
+    const code = text(root.code) ?? (typeof root.code === 'number' ? String(root.code) : undefined);
+    const message = text(root.description) ?? text(root.message);
+    return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
+  }
+  let code = text(node.code);
+  let message = text(node.message);
+  for (
+    let inner = asNode(node.innerError), depth = 0;
+    inner && depth < 8;
+    inner = asNode(inner.innerError), depth++
+  ) {
+    code = text(inner.code) ?? code;
+    message = text(inner.message) ?? message;
+  }
+  return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
+}
+
+/** `Retry-After` in seconds, from seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterSeconds(
+  header: string | string[] | undefined,
+  now = Date.now(),
+): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+interface FailureText {
+  readonly kind: string;
+  readonly title: string;
+  readonly detail: (referralId: string) => string;
+}
+
+const clientFailures: Readonly<Record<number, FailureText>> = {
+  400: {
+    kind: 'upstream-rejected',
+    title: 'Partner Center rejected the update',
+    detail: () => 'Partner Center refused the request as invalid; see upstream.message for its reason.',
+  },
+  401: {
+    kind: 'upstream-unauthorized',
+    title: "Partner Center refused the facade's credentials",
+    detail: () =>
+      "Partner Center did not accept the facade's access token (expired, revoked, or not an App+User token). An operator must renew the facade's Partner Center credentials.",
+  },
+  403: {
+    kind: 'upstream-forbidden',
+    title: 'Partner Center denied access',
+    detail: () =>
+      'The Partner Center user the facade acts as may not do this: it needs the Referrals Admin role, or Referrals User on a referral whose team includes it.',
+  },
+  404: {
+    kind: 'referral-not-found',
+    title: 'Referral not found',
+    detail: (id) => `Partner Center has no referral with id ${id} that the facade's user can see.`,
+  },
+  409: {
+    kind: 'upstream-conflict',
+    title: 'Partner Center reported a conflict',
+    detail: () => 'The update conflicts with the referral’s current state; read it again and decide.',
+  },
+  412: {
+    kind: 'etag-mismatch',
+    title: 'The referral has changed',
+    detail: (id) =>
+      `The referral changed since the ETag you sent in If-Match was read. GET /api/referrals/${id} for a fresh ETag and send the update again with it.`,
+  },
+  429: {
+    kind: 'upstream-throttled',
+    title: 'Partner Center is throttling requests',
+    detail: () =>
+      'Partner Center asked for fewer requests. Wait for Retry-After seconds and send the update again.',
+  },
+};
+
+export function upstreamFailure(reply: UpstreamReply, referralId: string): ProblemError {
+  const upstream: UpstreamErrorInfo = { status: reply.status, ...parseUpstreamError(reply.body) };
+  const retryAfter = retryAfterSeconds(reply.headers['retry-after']);
+  const known = clientFailures[reply.status];
+  if (reply.status < 500) {
+    return new ProblemError({
+      status: reply.status,
+      kind: known?.kind ?? 'upstream-rejected',
+      title: known?.title ?? 'Partner Center rejected the request',
+      detail: known ? known.detail(referralId) : `Partner Center answered ${String(reply.status)}.`,
+      upstream,
+      ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+    });
+  }
+  if (reply.status === 503) {
+    return new ProblemError({
+      status: 503,
+      kind: 'upstream-unavailable',
+      title: 'Partner Center is unavailable',
+      detail: 'Partner Center is temporarily unavailable; the update was not applied. Send it again later.',
+      upstream,
+      retryAfterSeconds: retryAfter ?? 30,
+    });
+  }
+  if (reply.status === 504) return gatewayTimeout(upstream);
+  return new ProblemError({
+    status: 502,
+    kind: 'upstream-error',
+    title: 'Partner Center failed',
+    detail: `Partner Center answered ${String(reply.status)}; the update was not applied. Send it again later.`,
+    upstream,
+    retryAfterSeconds: 30,
+  });
+}
+
+function gatewayTimeout(upstream?: UpstreamErrorInfo): ProblemError {
+  return new ProblemError({
+    status: 504,
+    kind: 'upstream-timeout',
+    title: 'Partner Center did not answer in time',
+    detail:
+      'Partner Center did not answer in time, so whether the update was applied is unknown. Read the referral, or send the update again: the simplified operations are safe to repeat.',
+    ...(upstream ? { upstream } : {}),
+    retryAfterSeconds: 30,
+  });
+}
+
+export function unreachable(error: UpstreamUnreachableError): ProblemError {
+  if (error.reason === 'timeout') return gatewayTimeout();
+  return new ProblemError({
+    status: 502,
+    kind: 'upstream-unreachable',
+    title: 'Partner Center could not be reached',
+    detail:
+      'The facade could not complete its call to Partner Center, so the update may not have been applied. Read the referral, or send the update again later.',
+    retryAfterSeconds: 30,
+  });
+}
+
+/** A 2xx whose body is not the JSON the contract promises. */
+export function invalidUpstreamBody(status: number): ProblemError {
+  return new ProblemError({
+    status: 502,
+    kind: 'upstream-invalid-response',
+    title: 'Partner Center sent an unreadable answer',
+    detail:
+      'Partner Center answered with a body that is not valid JSON. For an update, it may have been applied: read the referral before sending it again.',
+    upstream: { status },
+  });
+}
