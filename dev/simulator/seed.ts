@@ -40,6 +40,9 @@ function referral(
     statusReason: '',
     type: 'Shared',
     qualification: 'SalesQualified',
+    salesStage: 'Qualify',
+    campaignId: '',
+    referralProgram: '',
     direction,
     customerProfile: {
       name: 'Fabrikam Inc.',
