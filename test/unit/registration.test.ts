@@ -1,0 +1,52 @@
+/**
+ * The entry point registers every route of the table with the Functions host. The host cannot run here, so
+ * `app.http` is replaced by a recorder for this test: the one stand-in for the real host in the suite.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { app, type HttpFunctionOptions } from '@azure/functions';
+import { routes } from '../../functions/routes';
+
+describe('functions/index.ts', () => {
+  it('registers each route once, with its methods, route template and auth level, reading no configuration', () => {
+    const registered: { name: string; options: HttpFunctionOptions }[] = [];
+    const original = app.http;
+    const environment = { ...process.env };
+    app.http = (name: string, options: HttpFunctionOptions) => {
+      registered.push({ name, options });
+    };
+    try {
+      // With no settings at all: importing the entry point must not validate configuration.
+      for (const key of Object.keys(process.env))
+        if (key.startsWith('PARTNER_CENTER_')) delete process.env[key];
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the registration happens at import time
+      require('../../functions/index');
+    } finally {
+      app.http = original;
+      Object.assign(process.env, environment);
+    }
+    assert.deepEqual(
+      registered.map(({ name, options }) => ({
+        name,
+        methods: options.methods,
+        route: options.route,
+        authLevel: options.authLevel,
+      })),
+      routes.map((route) => ({
+        name: route.name,
+        methods: [...route.methods],
+        route: route.route,
+        authLevel: route.authLevel,
+      })),
+    );
+    for (const { options } of registered) assert.equal(typeof options.handler, 'function');
+  });
+
+  it('names are unique and only health and the fallback are anonymous', () => {
+    assert.equal(new Set(routes.map((route) => route.name)).size, routes.length);
+    assert.deepEqual(
+      routes.filter((route) => route.authLevel === 'anonymous').map((route) => route.name),
+      ['health', 'fallback'],
+    );
+  });
+});
