@@ -18,7 +18,7 @@ describe('functions/index.ts', () => {
     try {
       // With no settings at all: importing the entry point must not validate configuration.
       for (const key of Object.keys(process.env))
-        if (key.startsWith('PARTNER_CENTER_')) delete process.env[key];
+        if (key.startsWith('PARTNER_CENTER_')) Reflect.deleteProperty(process.env, key);
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the registration happens at import time
       require('../../functions/index');
     } finally {
