@@ -25,6 +25,9 @@ const configSchema = z.object({
   ).transform((ms) => ms ?? 30_000),
 });
 
+/** Every app setting the facade reads in Azure; the infrastructure must set exactly these (tested from both sides). */
+export const configSettingNames: readonly string[] = Object.keys(configSchema.shape);
+
 export interface FacadeConfig {
   /** Partner Center's origin; the facade appends `/v1.0/engagements/referrals/{id}`. */
   readonly partnerCenterBaseUrl: string;
@@ -44,7 +47,7 @@ type Environment = Readonly<Record<string, string | undefined>>;
 
 /** App Service passes an unresolved Key Vault reference through as the literal text: report it, never use it. */
 function unresolvedKeyVaultReferences(env: Environment): string[] {
-  return Object.keys(configSchema.shape)
+  return configSettingNames
     .filter((name) => env[name]?.startsWith(keyVaultReferencePrefix))
     .map(
       (name) =>
