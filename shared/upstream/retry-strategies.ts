@@ -67,7 +67,8 @@ export function retryAfterInMs(reply: UpstreamReply, now: number): number | unde
   if (value === undefined) return undefined;
   const seconds = nonNegativeNumber(value);
   if (seconds !== undefined) return seconds * 1000;
-  const date = Date.parse(value);
+  // HTTP dates end in GMT (RFC 9110 §5.6.7); Date.parse alone would read "-3" as a year.
+  const date = /\bGMT$/.test(value) ? Date.parse(value) : Number.NaN;
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
