@@ -60,6 +60,8 @@ export interface Simulator {
   /** Every request received, in order. */
   readonly calls: RecordedCall[];
   referral(id: string): Referral | undefined;
+  /** Changes a referral as another Partner Center user would: the change is stored and the ETag moves on. */
+  modify(id: string, change: (referral: Referral) => void): void;
   /** Restores the seeded referrals, clears the call log and removes every fault. */
   reset(): void;
   /** The next requests fail with these faults, one each, in order; then requests are served normally. */
@@ -342,6 +344,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     referral: (id) => {
       const found = store.get(id);
       return found ? structuredClone(found) : undefined;
+    },
+    modify: (id, change) => {
+      const found = store.get(id);
+      if (!found) throw new Error(`no referral ${id}`);
+      const next = structuredClone(found);
+      change(next);
+      next.eTag = newEtag();
+      store.set(id, next);
     },
     reset,
     failNext: (...faults) => {
