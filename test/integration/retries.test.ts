@@ -50,9 +50,10 @@ describe('retries against a failing Partner Center', () => {
     stack.simulator.failNext({ kind: 'status', status: 503 }, { kind: 'status', status: 500 });
     const answer = await updateNotes('after outages');
     assert.equal(answer.status, 204);
-    assert.equal(clock.sleeps.length, 2);
-    assert.ok(clock.sleeps[0]! >= 500 && clock.sleeps[0]! <= 1000, `first wait ${String(clock.sleeps[0])}`);
-    assert.ok(clock.sleeps[1]! >= 1000 && clock.sleeps[1]! <= 2000, `second wait ${String(clock.sleeps[1])}`);
+    const [first = -1, second = -1, ...rest] = clock.sleeps;
+    assert.deepEqual(rest, []);
+    assert.ok(first >= 500 && first <= 1000, `first wait ${String(first)}`);
+    assert.ok(second >= 1000 && second <= 2000, `second wait ${String(second)}`);
     assert.equal(new Set(patches().map((recorded) => recorded.headers['ms-requestid'])).size, 1);
   });
 

@@ -22,3 +22,19 @@ export function virtualClock(): VirtualClock {
     },
   };
 }
+
+/**
+ * Real time with every wait shortened by `factor`: for many calls in parallel, where a shared virtual clock
+ * would let one call's waits eat into every other call's deadline.
+ */
+export function scaledClock(factor: number): VirtualClock {
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => Date.now(),
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return new Promise((resolve) => setTimeout(resolve, ms * factor));
+    },
+  };
+}
