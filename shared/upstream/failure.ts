@@ -173,18 +173,6 @@ export function unreachable(error: UpstreamUnreachableError): ProblemError {
   });
 }
 
-/** A 2xx whose body is not the JSON the contract promises. */
-export function invalidUpstreamBody(status: number): ProblemError {
-  return new ProblemError({
-    status: 502,
-    kind: 'upstream-invalid-response',
-    title: 'Partner Center sent an unreadable answer',
-    detail:
-      'Partner Center answered with a body that is not valid JSON. For an update, it may have been applied: read the referral before sending it again.',
-    upstream: { status },
-  });
-}
-
 const seconds = (ms: number | undefined, fallback: number): number =>
   ms === undefined ? fallback : Math.max(1, Math.ceil(ms / 1000));
 
