@@ -2,7 +2,7 @@
  * HTTP glue: read the request, call the shared library, write the answer. One handler per route kind.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { FacadeResponse } from '../shared/facade/referrals-facade';
+import type { CallRecord, FacadeResponse } from '../shared/facade/referrals-facade';
 import type { ServicesResolver } from '../shared/facade/services';
 import { ProblemError, renderProblem, type RenderedResponse } from '../shared/http/problem';
 import {
@@ -17,7 +17,11 @@ import { matchRoute } from './route-matcher';
 import { API_PREFIX, type RouteDefinition } from './routes';
 import { version } from '../package.json';
 
-type Work = (request: HttpRequest, correlationId: string) => Promise<RenderedResponse | FacadeResponse>;
+type Work = (
+  request: HttpRequest,
+  correlationId: string,
+  record: CallRecord,
+) => Promise<RenderedResponse | FacadeResponse>;
 
 function toHttpResponse(response: RenderedResponse): HttpResponseInit {
   return {
@@ -34,8 +38,9 @@ function handle(routeName: string, work: Work): HttpHandler {
     const correlationId = resolveCorrelationId(request.headers.get('ms-correlationid'));
     let response: RenderedResponse;
     let upstreamStatus: number | undefined;
+    const record: CallRecord = { upstreamAttempts: 0 };
     try {
-      const result = await work(request, correlationId);
+      const result = await work(request, correlationId, record);
       response = result;
       if ('upstreamStatus' in result) upstreamStatus = result.upstreamStatus;
     } catch (error) {
@@ -65,6 +70,7 @@ function handle(routeName: string, work: Work): HttpHandler {
         referralId: request.params['id'],
         status: response.status,
         upstreamStatus,
+        attempts: record.upstreamAttempts,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         correlationId,
       }),
@@ -115,12 +121,12 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
         }),
       );
     case 'read':
-      return handle(route.name, (request, correlationId) => {
+      return handle(route.name, (request, correlationId, record) => {
         const referralId = parseReferralId(request.params['id']);
-        return services().facade.get({ referralId, correlationId });
+        return services().facade.get({ referralId, correlationId, record });
       });
     case 'update':
-      return handle(route.name, async (request, correlationId) => {
+      return handle(route.name, async (request, correlationId, record) => {
         const referralId = parseReferralId(request.params['id']);
         const body = await readJsonBody(request, target.operation.bodyOptional);
         const returnRepresentation = wantsRepresentation(
@@ -134,6 +140,7 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
           body,
           returnRepresentation,
           correlationId,
+          record,
           ...(ifMatch === undefined ? {} : { ifMatch }),
         });
       });

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { transitionRefusal } from '../../shared/referral/status';
 import { seedReferrals, type Referral } from './seed';
@@ -16,6 +17,34 @@ export interface RecordedCall {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
+
+/**
+ * A failure the simulator injects into one request. `status` and `reset` happen before the request is acted on;
+ * the others after it, so the write is applied and only the answer goes wrong.
+ */
+export type Fault =
+  /** Answers this status (429, 500, 503, ...) without acting; `headers` can carry Retry-After. */
+  | { readonly kind: 'status'; readonly status: number; readonly headers?: Readonly<Record<string, string>> }
+  /** Drops the connection before acting. */
+  | { readonly kind: 'reset' }
+  /** Acts, then answers only after `delayMs`. */
+  | { readonly kind: 'slow'; readonly delayMs: number }
+  /** Acts, then sends the head and half the body and drops the connection. */
+  | { readonly kind: 'truncated' }
+  /** Acts, then answers a success with a body that is not JSON. */
+  | { readonly kind: 'invalid-json' }
+  /** Acts, then drops the connection without answering: a write that succeeds but whose response is lost. */
+  | { readonly kind: 'lost-response' };
+
+export interface FaultTarget {
+  readonly method: string;
+  /** The referral id the request is about; undefined for the list. */
+  readonly referralId: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Decides, per request, whether and how it fails. */
+export type FaultPlan = (target: FaultTarget) => Fault | undefined;
 
 export interface SimulatorOptions {
   /** The only bearer token the simulator accepts. */
@@ -31,8 +60,19 @@ export interface Simulator {
   /** Every request received, in order. */
   readonly calls: RecordedCall[];
   referral(id: string): Referral | undefined;
-  /** Restores the seeded referrals and clears the call log. */
+  /** Changes a referral as another Partner Center user would: the change is stored and the ETag moves on. */
+  modify(id: string, change: (referral: Referral) => void): void;
+  /** Restores the seeded referrals, clears the call log and removes every fault. */
   reset(): void;
+  /** The next requests fail with these faults, one each, in order; then requests are served normally. */
+  failNext(...faults: Fault[]): void;
+  /** Every request consults `plan` (after any queued `failNext` faults) until `clearFaults`. */
+  injectFaults(plan: FaultPlan): void;
+  clearFaults(): void;
+  /** Faults injected so far, by kind. */
+  readonly faultsInjected: Readonly<Record<string, number>>;
+  /** TCP connections accepted so far: shows whether clients reuse connections. */
+  readonly connections: () => number;
   close(): Promise<void>;
 }
 
@@ -95,10 +135,20 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const seed = options.referrals ?? seedReferrals();
   const store = new Map<string, Referral>();
   const calls: RecordedCall[] = [];
+  const queuedFaults: Fault[] = [];
+  let faultPlan: FaultPlan | undefined;
+  const faultsInjected: Record<string, number> = {};
+  let connections = 0;
+  const clearFaults = () => {
+    queuedFaults.length = 0;
+    faultPlan = undefined;
+  };
   const reset = () => {
     store.clear();
     for (const referral of seed) store.set(referral.id, withEtag(referral));
     calls.length = 0;
+    clearFaults();
+    for (const kind of Object.keys(faultsInjected)) faultsInjected[kind] = 0;
   };
   reset();
 
@@ -176,47 +226,111 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     return { status: 204, headers: etag };
   }
 
-  async function route(request: IncomingMessage): Promise<Reply> {
-    const url = new URL(request.url ?? '/', 'http://simulator');
-    const headers = flatHeaders(request);
-    const body = await readBody(request);
-    calls.push({ method: request.method ?? '', path: url.pathname + url.search, headers, body });
+  function referralIdOf(url: URL): string | undefined {
+    const match = new RegExp(`^${basePath}/([^/]+)$`).exec(url.pathname);
+    if (!match?.[1]) return undefined;
+    try {
+      return decodeURIComponent(match[1]);
+    } catch {
+      return match[1];
+    }
+  }
+
+  function act(method: string, url: URL, headers: Record<string, string>, body: string): Reply {
     if (headers['authorization'] !== `Bearer ${options.accessToken}`) {
       return {
         ...partnerError(401, 'unauthenticated', 'A valid App+User bearer token is required'),
         headers: { 'www-authenticate': 'Bearer' },
       };
     }
-    if (url.pathname === basePath && request.method === 'GET') return list(url);
-    const match = new RegExp(`^${basePath}/([^/]+)$`).exec(url.pathname);
-    if (!match?.[1]) return partnerError(404, 'itemNotFound', 'No such resource');
-    const id = decodeURIComponent(match[1]);
-    if (request.method === 'GET') return read(id);
-    if (request.method === 'PATCH') return patch(id, headers, body);
+    if (url.pathname === basePath && method === 'GET') return list(url);
+    const id = referralIdOf(url);
+    if (id === undefined) return partnerError(404, 'itemNotFound', 'No such resource');
+    if (method === 'GET') return read(id);
+    if (method === 'PATCH') return patch(id, headers, body);
     return partnerError(405, 'invalidRequest', 'Method not allowed');
   }
 
+  function nextFault(target: FaultTarget): Fault | undefined {
+    const fault = queuedFaults.shift() ?? faultPlan?.(target);
+    if (fault) faultsInjected[fault.kind] = (faultsInjected[fault.kind] ?? 0) + 1;
+    return fault;
+  }
+
   function send(response: ServerResponse, reply: Reply): void {
-    const requestId = randomUUID();
     const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
-    response.writeHead(reply.status, {
-      'request-id': requestId,
+    sendRaw(response, reply.status, body, reply.headers);
+  }
+
+  function sendRaw(
+    response: ServerResponse,
+    status: number,
+    body: string,
+    headers: Readonly<Record<string, string>> = {},
+  ): void {
+    response.writeHead(status, {
+      'request-id': randomUUID(),
       ...(body ? { 'content-type': 'application/json; charset=utf-8' } : {}),
       'content-length': String(Buffer.byteLength(body)),
-      ...reply.headers,
+      ...headers,
     });
     response.end(body);
   }
 
-  const server = createServer((request, response) => {
-    route(request).then(
-      (reply) => {
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://simulator');
+    const method = request.method ?? '';
+    const headers = flatHeaders(request);
+    const body = await readBody(request);
+    calls.push({ method, path: url.pathname + url.search, headers, body });
+    const fault = nextFault({ method, referralId: referralIdOf(url), headers });
+    if (fault?.kind === 'reset') {
+      request.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'status') {
+      send(response, {
+        ...partnerError(fault.status, 'serviceNotAvailable', 'Injected failure'),
+        ...(fault.headers ? { headers: { ...fault.headers } } : {}),
+      });
+      return;
+    }
+    const reply = act(method, url, headers, body);
+    const succeeded = reply.status >= 200 && reply.status < 300;
+    switch (fault?.kind) {
+      case 'lost-response':
+        request.socket.destroy();
+        return;
+      case 'slow':
+        await delay(fault.delayMs, undefined, { ref: false });
+        if (!response.destroyed) send(response, reply);
+        return;
+      case 'truncated': {
+        const text = JSON.stringify(reply.body ?? { truncated: true });
+        response.writeHead(reply.status, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(text)),
+        });
+        response.write(text.slice(0, Math.floor(text.length / 2)));
+        request.socket.destroy();
+        return;
+      }
+      case 'invalid-json':
+        if (succeeded) sendRaw(response, 200, '{"id": "' + randomUUID() + '", "status": ', reply.headers);
+        else send(response, reply);
+        return;
+      case undefined:
         send(response, reply);
-      },
-      () => {
-        send(response, partnerError(500, 'generalException', 'Simulator failure'));
-      },
-    );
+    }
+  }
+
+  const server = createServer((request, response) => {
+    serve(request, response).catch(() => {
+      if (!response.headersSent) send(response, partnerError(500, 'generalException', 'Simulator failure'));
+    });
+  });
+  server.on('connection', () => {
+    connections++;
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) =>
@@ -231,7 +345,24 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const found = store.get(id);
       return found ? structuredClone(found) : undefined;
     },
+    modify: (id, change) => {
+      const found = store.get(id);
+      if (!found) throw new Error(`no referral ${id}`);
+      const next = structuredClone(found);
+      change(next);
+      next.eTag = newEtag();
+      store.set(id, next);
+    },
     reset,
+    failNext: (...faults) => {
+      queuedFaults.push(...faults);
+    },
+    injectFaults: (plan) => {
+      faultPlan = plan;
+    },
+    clearFaults,
+    faultsInjected,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

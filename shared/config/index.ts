@@ -29,6 +29,8 @@ const configSchema = z.object({
 export const configSettingNames: readonly string[] = Object.keys(configSchema.shape);
 
 export interface FacadeConfig {
+  /** How hard the facade retries Partner Center for one caller's call. */
+  readonly retry: RetrySettings;
   /** Partner Center's origin; the facade appends `/v1.0/engagements/referrals/{id}`. */
   readonly partnerCenterBaseUrl: string;
   readonly staticAccessToken: string;
@@ -64,6 +66,7 @@ export function loadConfig(env: Environment): FacadeConfig {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
   }
   const settings = parsed.data;
+  const retry = loadRetrySettings(env);
   if (settings.PARTNER_CENTER_ACCESS_TOKEN === undefined) {
     throw new ConfigError([
       'PARTNER_CENTER_ACCESS_TOKEN is required: a Partner Center access token (App+User) for the facade to send',
@@ -73,6 +76,37 @@ export function loadConfig(env: Environment): FacadeConfig {
     partnerCenterBaseUrl: settings.PARTNER_CENTER_BASE_URL,
     staticAccessToken: settings.PARTNER_CENTER_ACCESS_TOKEN,
     upstreamTimeoutMs: settings.PARTNER_CENTER_TIMEOUT_MS,
+    retry,
+  };
+}
+
+// --- Upstream retry budget -------------------------------------------------------------------------------------
+
+/** Power Automate abandons an HTTP action after 120 s; the facade must answer well before that. */
+const retrySettingsSchema = z.object({
+  PARTNER_CENTER_DEADLINE_MS: optionalSetting(
+    z.coerce.number().int().min(1_000, 'must be at least 1000').max(110_000, 'must be at most 110000'),
+  ).transform((ms) => ms ?? 60_000),
+  PARTNER_CENTER_MAX_ATTEMPTS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(10, 'must be at most 10'),
+  ).transform((attempts) => attempts ?? 4),
+});
+
+export interface RetrySettings {
+  /** One caller's call, every upstream attempt and wait included, ends by then. */
+  readonly deadlineMs: number;
+  /** Attempts per upstream request, the first included. */
+  readonly maxAttempts: number;
+}
+
+function loadRetrySettings(env: Environment): RetrySettings {
+  const parsed = retrySettingsSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  return {
+    deadlineMs: parsed.data.PARTNER_CENTER_DEADLINE_MS,
+    maxAttempts: parsed.data.PARTNER_CENTER_MAX_ATTEMPTS,
   };
 }
 

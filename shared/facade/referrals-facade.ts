@@ -6,14 +6,30 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { buildPatch } from '../operations/build-patch';
 import type { OperationDefinition } from '../operations/definition';
-import { invalidRequest, toPointer, type FieldError, type RenderedResponse } from '../http/problem';
 import {
-  UpstreamUnreachableError,
-  type PartnerCenterClient,
-  type ReferralCall,
-  type UpstreamReply,
-} from '../upstream/client';
-import { invalidUpstreamBody, unreachable, upstreamFailure } from '../upstream/failure';
+  invalidRequest,
+  ProblemError,
+  toPointer,
+  type FieldError,
+  type RenderedResponse,
+} from '../http/problem';
+import type { PatchOperation } from '../referral/writable-paths';
+import type { ReferralCall, UpstreamReply } from '../upstream/client';
+import { relayFailure, upstreamFailure } from '../upstream/failure';
+import type { CallBudget, RetryingRelay } from '../upstream/retrying-relay';
+import { hasTeamMember, isReplaySafePatch, teamMemberAppend } from './replay-safety';
+
+/** Response header telling an add-member caller whether this call added the member or found it there. */
+export const MEMBER_OUTCOME_HEADER = 'Member-Outcome';
+export type MemberOutcome = 'added' | 'already-present';
+
+/** Read → decide → write rounds for add-member before giving up on a referral that keeps changing. */
+const MAX_MEMBER_ROUNDS = 3;
+
+/** Filled in by the facade for the caller's log line, whether the call succeeds or fails. */
+export interface CallRecord {
+  upstreamAttempts: number;
+}
 
 export interface UpdateRequest {
   readonly referralId: string;
@@ -23,11 +39,13 @@ export interface UpdateRequest {
   readonly returnRepresentation: boolean;
   readonly ifMatch?: string;
   readonly correlationId: string;
+  readonly record?: CallRecord;
 }
 
 export interface ReadRequest {
   readonly referralId: string;
   readonly correlationId: string;
+  readonly record?: CallRecord;
 }
 
 export interface FacadeResponse extends RenderedResponse {
@@ -70,33 +88,75 @@ function etagOf(reply: UpstreamReply, referral: unknown): string | undefined {
   return typeof property === 'string' && property !== '' ? quoteEtag(property) : undefined;
 }
 
-function parseReferral(reply: UpstreamReply): unknown {
+/** The referral in a reply body, or undefined when the body is not a JSON object. */
+function readReferral(reply: UpstreamReply): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(reply.body) as unknown;
+    const parsed = JSON.parse(reply.body) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
-    throw invalidUpstreamBody(reply.status);
+    return undefined;
   }
 }
 
-export function createReferralsFacade(upstream: PartnerCenterClient): ReferralsFacade {
-  async function relay(call: ReferralCall): Promise<UpstreamReply> {
-    let reply: UpstreamReply;
-    try {
-      reply = await upstream.send(call);
-    } catch (error) {
-      if (error instanceof UpstreamUnreachableError) throw unreachable(error);
-      throw error;
+const isReferralReply = (reply: UpstreamReply): boolean => readReferral(reply) !== undefined;
+
+const isSuccess = (reply: UpstreamReply): boolean => reply.status >= 200 && reply.status < 300;
+
+/** A 412 that may be the facade's own doing: an earlier attempt of the same write got no answer. */
+function ownPreconditionFailure(reply: UpstreamReply, referralId: string): ProblemError {
+  const problem = upstreamFailure(reply, referralId).problem;
+  return new ProblemError({
+    ...problem,
+    detail: `${problem.detail} An earlier attempt of this update got no answer and may have been applied, which would also change the ETag: read the referral to check before sending it again.`,
+  });
+}
+
+export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
+  /** Sends one request through the retry layer; anything but a 2xx ends the caller's call with a problem. */
+  async function relayOk(
+    call: ReferralCall,
+    budget: CallBudget,
+    replaySafe: boolean,
+  ): Promise<{ reply: UpstreamReply; mayHaveApplied: boolean }> {
+    const result = await relay.send(call, {
+      budget,
+      replaySafe,
+      ...(call.method === 'GET' ? { acceptReply: isReferralReply } : {}),
+    });
+    if (result.outcome === 'gave-up') throw relayFailure(result, budget.attempts, call.method !== 'GET');
+    if (!isSuccess(result.reply)) {
+      if (result.reply.status === 412 && result.mayHaveApplied)
+        throw ownPreconditionFailure(result.reply, call.referralId);
+      throw upstreamFailure(result.reply, call.referralId);
     }
-    if (reply.status < 200 || reply.status >= 300) throw upstreamFailure(reply, call.referralId);
-    return reply;
+    return { reply: result.reply, mayHaveApplied: result.mayHaveApplied };
   }
+
+  const readCall = (referralId: string, correlationId: string): ReferralCall => ({
+    method: 'GET',
+    referralId,
+    correlationId,
+    requestId: randomUUID(),
+  });
+
+  const patchCall = (request: UpdateRequest, patch: readonly PatchOperation[], ifMatch?: string) => ({
+    method: 'PATCH' as const,
+    referralId: request.referralId,
+    body: JSON.stringify(patch),
+    returnRepresentation: request.returnRepresentation,
+    ...(ifMatch === undefined ? {} : { ifMatch }),
+    correlationId: request.correlationId,
+    requestId: randomUUID(),
+  });
 
   function withBody(
     reply: UpstreamReply,
+    referral: unknown,
     correlationId: string,
     extra: Record<string, string>,
   ): FacadeResponse {
-    const referral = parseReferral(reply);
     const etag = etagOf(reply, referral);
     return {
       status: 200,
@@ -111,44 +171,125 @@ export function createReferralsFacade(upstream: PartnerCenterClient): ReferralsF
     };
   }
 
-  return {
-    async update(request) {
-      const built = buildPatch(request.operation, request.body);
-      if (!built.ok) {
-        throw invalidRequest(
-          `The body does not fit ${request.operation.name}; see errors for each field to fix.`,
-          toFieldErrors(built.issues),
-        );
-      }
-      const reply = await relay({
-        method: 'PATCH',
-        referralId: request.referralId,
-        body: JSON.stringify(built.patch),
-        returnRepresentation: request.returnRepresentation,
-        ...(request.ifMatch === undefined ? {} : { ifMatch: request.ifMatch }),
-        correlationId: request.correlationId,
-        requestId: randomUUID(),
+  /**
+   * The answer to an applied write. A caller who asked for the representation gets it even when the write's own
+   * reply has none or an unreadable one: the write is known to be applied, so reading the referral is safe.
+   */
+  async function answerWrite(
+    request: UpdateRequest,
+    reply: UpstreamReply,
+    budget: CallBudget,
+    extra: Record<string, string>,
+  ): Promise<FacadeResponse> {
+    if (request.returnRepresentation) {
+      const representation = reply.status === 204 ? undefined : readReferral(reply);
+      const source =
+        representation === undefined
+          ? (await relayOk(readCall(request.referralId, request.correlationId), budget, true)).reply
+          : reply;
+      return withBody(source, readReferral(source), request.correlationId, {
+        'Preference-Applied': 'return=representation',
+        ...extra,
       });
-      // Without the preference the contract is 204 and an empty body, whatever the upstream chose to send.
-      if (request.returnRepresentation && reply.status !== 204 && reply.body.trim() !== '') {
-        return withBody(reply, request.correlationId, { 'Preference-Applied': 'return=representation' });
-      }
-      const etag = firstHeader(reply.headers['etag']);
-      return {
-        status: 204,
-        upstreamStatus: reply.status,
-        headers: { 'MS-CorrelationId': request.correlationId, ...(etag ? { ETag: etag } : {}) },
-      };
-    },
+    }
+    const etag = firstHeader(reply.headers['etag']);
+    return {
+      status: 204,
+      upstreamStatus: reply.status,
+      headers: { 'MS-CorrelationId': request.correlationId, ...(etag ? { ETag: etag } : {}), ...extra },
+    };
+  }
 
-    async get(request) {
-      const reply = await relay({
-        method: 'GET',
-        referralId: request.referralId,
-        correlationId: request.correlationId,
-        requestId: randomUUID(),
+  /**
+   * add-member, made idempotent by email: read the team; if the member is there, write nothing; else append
+   * with If-Match of what was read, so neither a concurrent writer nor a resend of an attempt that was applied
+   * but unanswered can lead to a second copy. A 412 means "changed since read": read again and decide again.
+   */
+  async function addMember(
+    request: UpdateRequest,
+    patch: readonly PatchOperation[],
+    email: string,
+    budget: CallBudget,
+  ): Promise<FacadeResponse> {
+    const outcome = (value: MemberOutcome) => ({ [MEMBER_OUTCOME_HEADER]: value });
+    let callerPreconditionFailed: UpstreamReply | undefined;
+    for (let round = 0; round < MAX_MEMBER_ROUNDS; round++) {
+      const read = (await relayOk(readCall(request.referralId, request.correlationId), budget, true)).reply;
+      const referral = readReferral(read);
+      if (hasTeamMember(referral, email)) {
+        return request.returnRepresentation
+          ? withBody(read, referral, request.correlationId, {
+              'Preference-Applied': 'return=representation',
+              ...outcome('already-present'),
+            })
+          : {
+              status: 204,
+              upstreamStatus: read.status,
+              headers: {
+                'MS-CorrelationId': request.correlationId,
+                ...withEtag(etagOf(read, referral)),
+                ...outcome('already-present'),
+              },
+            };
+      }
+      if (callerPreconditionFailed) throw upstreamFailure(callerPreconditionFailed, request.referralId);
+      const ifMatch = request.ifMatch ?? etagOf(read, referral);
+      const result = await relay.send(patchCall(request, patch, ifMatch), {
+        budget,
+        replaySafe: ifMatch !== undefined,
       });
-      return withBody(reply, request.correlationId, {});
-    },
+      if (result.outcome === 'gave-up') throw relayFailure(result, budget.attempts, true);
+      if (isSuccess(result.reply)) return answerWrite(request, result.reply, budget, outcome('added'));
+      if (result.reply.status !== 412) throw upstreamFailure(result.reply, request.referralId);
+      // The caller's own precondition failed: one more read decides between "already there" and a real 412.
+      if (request.ifMatch !== undefined) callerPreconditionFailed = result.reply;
+    }
+    throw new ProblemError({
+      status: 503,
+      kind: 'referral-busy',
+      title: 'The referral keeps changing',
+      detail: `The referral changed between reading and writing ${String(MAX_MEMBER_ROUNDS)} times in a row, so the member was not added. Send the request again shortly; it is safe to repeat.`,
+      retryAfterSeconds: 2,
+    });
+  }
+
+  async function traced<T>(record: CallRecord | undefined, work: (budget: CallBudget) => Promise<T>) {
+    const budget = relay.startCall();
+    try {
+      return await work(budget);
+    } finally {
+      if (record) record.upstreamAttempts = budget.attempts;
+    }
+  }
+
+  return {
+    update: (request) =>
+      traced(request.record, async (budget) => {
+        const built = buildPatch(request.operation, request.body);
+        if (!built.ok) {
+          throw invalidRequest(
+            `The body does not fit ${request.operation.name}; see errors for each field to fix.`,
+            toFieldErrors(built.issues),
+          );
+        }
+        const member = teamMemberAppend(built.patch);
+        if (member !== undefined) return addMember(request, built.patch, member, budget);
+        const { reply } = await relayOk(
+          patchCall(request, built.patch, request.ifMatch),
+          budget,
+          request.ifMatch !== undefined || isReplaySafePatch(built.patch),
+        );
+        return answerWrite(request, reply, budget, {});
+      }),
+
+    get: (request) =>
+      traced(request.record, async (budget) => {
+        const { reply } = await relayOk(readCall(request.referralId, request.correlationId), budget, true);
+        return withBody(reply, readReferral(reply), request.correlationId, {});
+      }),
   };
+}
+
+function withEtag(etag: string | undefined): Record<string, string> {
+  return etag ? { ETag: etag } : {};
 }

@@ -6,6 +6,8 @@ import { ConfigError, loadConfig, type FacadeConfig } from '../config';
 import { StaticTokenSource } from '../credentials';
 import { ProblemError } from '../http/problem';
 import { PartnerCenterClient } from '../upstream/client';
+import { defaultRetryStrategies, type RetryStrategy } from '../upstream/retry-strategies';
+import { RetryingRelay, systemClock, type Clock } from '../upstream/retrying-relay';
 import { createReferralsFacade, type ReferralsFacade } from './referrals-facade';
 
 export interface FacadeServices {
@@ -14,13 +16,30 @@ export interface FacadeServices {
   close(): Promise<void>;
 }
 
-export function createServices(config: FacadeConfig): FacadeServices {
+/** What tests replace so that retries neither wait for real nor depend on chance. */
+export interface ServiceOverrides {
+  readonly clock?: Clock;
+  readonly strategies?: readonly RetryStrategy[];
+  /** A per-attempt limit below the configurable minimum, so timeouts can be exercised quickly. */
+  readonly attemptTimeoutMs?: number;
+}
+
+export function createServices(config: FacadeConfig, overrides: ServiceOverrides = {}): FacadeServices {
   const client = new PartnerCenterClient({
     baseUrl: config.partnerCenterBaseUrl,
     tokens: new StaticTokenSource(config.staticAccessToken),
-    timeoutMs: config.upstreamTimeoutMs,
+    timeoutMs: overrides.attemptTimeoutMs ?? config.upstreamTimeoutMs,
   });
-  return { config, facade: createReferralsFacade(client), close: () => client.close() };
+  const relay = new RetryingRelay(
+    client,
+    {
+      maxAttempts: config.retry.maxAttempts,
+      deadlineMs: config.retry.deadlineMs,
+      strategies: overrides.strategies ?? defaultRetryStrategies(),
+    },
+    overrides.clock ?? systemClock,
+  );
+  return { config, facade: createReferralsFacade(relay), close: () => client.close() };
 }
 
 export type ServicesResolver = () => FacadeServices;

@@ -3,9 +3,12 @@
  * and decoding JSON bodies. Framework-free: callers pass plain strings.
  */
 import { randomUUID } from 'node:crypto';
-import { invalidRequest, ProblemError } from './problem';
+import { findStructureProblem } from './json-structure';
+import { invalidRequest, ProblemError, toPointer } from './problem';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** The deepest facade body (a raw patch setting a team with contact preferences) nests 5 levels. */
+export const MAX_JSON_DEPTH = 16;
 const referralIdPattern = /^[A-Za-z0-9-]{1,64}$/;
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const jsonMediaType = /^application\/(?:[\w.-]+\+)?json$/i;
@@ -66,14 +69,28 @@ export function decodeJsonBody(input: JsonBodyInput): unknown {
       detail: `The body must be JSON: send it with "Content-Type: application/json"${type ? ` (got "${type}")` : ''}.`,
     });
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(input.text) as unknown;
+    parsed = JSON.parse(input.text) as unknown;
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : 'it could not be parsed';
     throw invalidRequest(`The body is not valid JSON: ${reason}.`, [
       { in: 'body', pointer: '', message: 'must be well-formed JSON' },
     ]);
   }
+  const problem = findStructureProblem(input.text, MAX_JSON_DEPTH);
+  if (problem?.kind === 'duplicate-key') {
+    const key = problem.path.at(-1) ?? '';
+    throw invalidRequest(`The body names "${key}" twice in one object; send each field once.`, [
+      { in: 'body', pointer: toPointer(problem.path), message: 'is given more than once' },
+    ]);
+  }
+  if (problem?.kind === 'too-deep') {
+    throw invalidRequest(`The body nests deeper than ${String(MAX_JSON_DEPTH)} levels.`, [
+      { in: 'body', pointer: toPointer(problem.path), message: 'is nested too deeply' },
+    ]);
+  }
+  return parsed;
 }
 
 export function payloadTooLarge(): ProblemError {

@@ -23,10 +23,16 @@ export interface UpstreamReply {
   readonly body: string;
 }
 
-/** The upstream could not be reached or did not answer in time; nothing is known about whether it acted. */
+/**
+ * Why an attempt got no usable answer. `connect`: no connection was made, so the request never left.
+ * `timeout` and `connection` (reset, closed or truncated mid-exchange): whether the upstream acted is unknown.
+ */
+export type UnreachableReason = 'connect' | 'timeout' | 'connection';
+
+/** The upstream could not be reached or did not answer in time. */
 export class UpstreamUnreachableError extends Error {
   constructor(
-    readonly reason: 'timeout' | 'connection',
+    readonly reason: UnreachableReason,
     options?: { cause?: unknown },
   ) {
     super(
@@ -40,8 +46,14 @@ export class UpstreamUnreachableError extends Error {
 export interface PartnerCenterClientOptions {
   readonly baseUrl: string;
   readonly tokens: AccessTokenSource;
+  /** Longest one attempt may take when the caller does not give a shorter limit. */
   readonly timeoutMs: number;
   readonly dispatcher?: Dispatcher;
+}
+
+export interface AttemptLimits {
+  /** This attempt's own time limit; the retry layer shortens it to what is left of the call's deadline. */
+  readonly timeoutMs?: number;
 }
 
 const referralsPath = '/v1.0/engagements/referrals/';
@@ -58,17 +70,22 @@ export class PartnerCenterClient {
     this.dispatcher = options.dispatcher ?? createUpstreamAgent();
   }
 
-  async send(call: ReferralCall): Promise<UpstreamReply> {
+  /** One attempt (plus one resend with a renewed token after a 401); retries are the caller's business. */
+  async send(call: ReferralCall, limits: AttemptLimits = {}): Promise<UpstreamReply> {
+    const timeoutMs = Math.max(
+      1,
+      Math.min(limits.timeoutMs ?? this.options.timeoutMs, this.options.timeoutMs),
+    );
     const token = await this.options.tokens.getAccessToken();
-    const reply = await this.sendOnce(call, token);
+    const reply = await this.sendOnce(call, token, timeoutMs);
     if (reply.status === 401 && this.options.tokens.renewable) {
       this.options.tokens.invalidate(token);
-      return this.sendOnce(call, await this.options.tokens.getAccessToken());
+      return this.sendOnce(call, await this.options.tokens.getAccessToken(), timeoutMs);
     }
     return reply;
   }
 
-  private async sendOnce(call: ReferralCall, token: string): Promise<UpstreamReply> {
+  private async sendOnce(call: ReferralCall, token: string, timeoutMs: number): Promise<UpstreamReply> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       accept: 'application/json',
@@ -86,14 +103,14 @@ export class PartnerCenterClient {
         headers,
         body: call.body,
         dispatcher: this.dispatcher,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
       });
       const body = await readLimited(response.body);
       return { status: response.statusCode, headers: response.headers, body };
     } catch (error) {
-      throw new UpstreamUnreachableError(isTimeout(error) ? 'timeout' : 'connection', { cause: error });
+      throw new UpstreamUnreachableError(classify(error), { cause: error });
     }
   }
 
@@ -116,11 +133,28 @@ async function readLimited(body: Dispatcher.ResponseData['body']): Promise<strin
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Errors raised before any byte of the request could have reached the upstream. */
+const connectCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code !== '') return code;
+  // Happy-eyeballs connection attempts fail with an AggregateError whose members carry the code.
+  return error instanceof AggregateError ? errorCode(error.errors[0]) : undefined;
+}
+
+function classify(error: unknown): UnreachableReason {
+  if (error instanceof undiciErrors.ConnectTimeoutError) return 'connect';
+  if (isTimeout(error)) return 'timeout';
+  const code = errorCode(error);
+  return code !== undefined && connectCodes.has(code) ? 'connect' : 'connection';
+}
+
 function isTimeout(error: unknown): boolean {
   return (
     error instanceof undiciErrors.HeadersTimeoutError ||
     error instanceof undiciErrors.BodyTimeoutError ||
-    error instanceof undiciErrors.ConnectTimeoutError ||
     (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) ||
     (error instanceof Error && error.name === 'TimeoutError')
   );

@@ -5,6 +5,7 @@
 import { ProblemError, type UpstreamErrorInfo } from '../http/problem';
 import type { UpstreamUnreachableError } from './client';
 import { type UpstreamReply } from './client';
+import type { RelayResult } from './retrying-relay';
 
 interface ErrorNode {
   error?: unknown;
@@ -172,14 +173,56 @@ export function unreachable(error: UpstreamUnreachableError): ProblemError {
   });
 }
 
-/** A 2xx whose body is not the JSON the contract promises. */
-export function invalidUpstreamBody(status: number): ProblemError {
+const seconds = (ms: number | undefined, fallback: number): number =>
+  ms === undefined ? fallback : Math.max(1, Math.ceil(ms / 1000));
+
+function lastUpstream(result: Extract<RelayResult, { outcome: 'gave-up' }>): UpstreamErrorInfo | undefined {
+  return result.reply ? { status: result.reply.status, ...parseUpstreamError(result.reply.body) } : undefined;
+}
+
+/**
+ * The relay stopped without a final answer. Budget spent: 504 when the last attempt timed out, else 503, both
+ * with a Retry-After the caller can honour. A write that was not resent for fear of applying it twice: 502/504
+ * saying so. Every detail says whether the update may have been applied.
+ */
+export function relayFailure(
+  result: Extract<RelayResult, { outcome: 'gave-up' }>,
+  attempts: number,
+  isWrite: boolean,
+): ProblemError {
+  const upstream = lastUpstream(result);
+  const applied = !isWrite
+    ? ''
+    : result.mayHaveApplied
+      ? ' An attempt got no answer, so the update may have been applied: read the referral, or send the update again (the simplified operations are safe to repeat).'
+      : ' The update was not applied.';
+  if (result.reason === 'not-replay-safe') {
+    return new ProblemError({
+      status: result.error?.reason === 'timeout' ? 504 : 502,
+      kind: 'outcome-unknown',
+      title: 'The outcome of the update is unknown',
+      detail:
+        'Partner Center did not confirm the update, and it appends to a list, so the facade did not send it again (that could add the same entry twice). Read the referral to see whether it was applied before sending it again.',
+      ...(upstream ? { upstream } : {}),
+    });
+  }
+  if (result.reason === 'not-retryable' && result.error) return unreachable(result.error);
+  const spent = `Partner Center still failed after ${String(attempts)} attempt${attempts === 1 ? '' : 's'}.`;
+  if (result.error?.reason === 'timeout') {
+    return new ProblemError({
+      status: 504,
+      kind: 'upstream-timeout',
+      title: 'Partner Center did not answer in time',
+      detail: `${spent} The last attempt got no answer in time.${applied}`,
+      retryAfterSeconds: seconds(result.retryAfterMs, 30),
+    });
+  }
   return new ProblemError({
-    status: 502,
-    kind: 'upstream-invalid-response',
-    title: 'Partner Center sent an unreadable answer',
-    detail:
-      'Partner Center answered with a body that is not valid JSON. For an update, it may have been applied: read the referral before sending it again.',
-    upstream: { status },
+    status: 503,
+    kind: 'upstream-unavailable',
+    title: 'Partner Center is unavailable',
+    detail: `${spent} ${result.reply ? `Its last answer was ${String(result.reply.status)}.` : 'The last attempt could not complete.'}${applied} Wait for Retry-After seconds before trying again.`,
+    ...(upstream ? { upstream } : {}),
+    retryAfterSeconds: seconds(result.retryAfterMs, 30),
   });
 }

@@ -4,8 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
+import type { Referral } from '../../dev/simulator/seed';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
-import { createServices, type FacadeServices } from '../../shared/facade/services';
+import { createServices, type FacadeServices, type ServiceOverrides } from '../../shared/facade/services';
 import { loadConfig } from '../../shared/config';
 
 export interface Stack {
@@ -19,11 +20,16 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  overrides: ServiceOverrides = {},
+  referrals?: readonly Referral[],
+): Promise<Stack> {
   const accessToken = randomBytes(24).toString('base64url');
-  const simulator = await startSimulator({ accessToken });
+  const simulator = await startSimulator({ accessToken, ...(referrals ? { referrals } : {}) });
   const services = createServices(
     loadConfig({ PARTNER_CENTER_BASE_URL: simulator.url, PARTNER_CENTER_ACCESS_TOKEN: accessToken, ...env }),
+    overrides,
   );
   const logs: string[] = [];
   const host = await startLocalHost({

@@ -1,0 +1,149 @@
+/**
+ * Property-based tests: arbitrary and near-valid bodies and ids for every endpoint. Whatever arrives, the
+ * answer is never a 5xx, every error is problem+json, and input the facade refuses never reaches upstream.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { seededIds } from '../../dev/simulator/seed';
+import { routes } from '../../functions/routes';
+import { rawRequest } from '../support/http';
+import { startStack, type Stack } from '../support/stack';
+
+const id = seededIds.active;
+const RUNS = 40;
+
+/** One valid body per update endpoint, the seed the near-valid bodies are mutated from. */
+const validBodies: Readonly<Record<string, unknown>> = {
+  'close-won': {
+    dealValue: '100',
+    currency: 'USD',
+    closingDateTime: '2026-12-31',
+    notes: 'n',
+    statusReason: 'r',
+  },
+  'close-lost': { statusReason: 'r', notes: 'n' },
+  accept: {},
+  decline: { statusReason: 'r' },
+  'add-member': {
+    email: 'jane.doe@contoso.com',
+    firstName: 'Jane',
+    lastName: 'Doe',
+    phoneNumber: '0000000001',
+  },
+  'update-details': { notes: 'n', dealValue: 10, currency: 'EUR', externalReferenceId: 'OPP-1' },
+  'set-status': { status: 'Active', substatus: 'Accepted' },
+  patch: [{ op: 'replace', path: '/details/notes', value: 'x' }],
+};
+
+const updateRoutes = routes.flatMap((route) =>
+  route.target.kind === 'update'
+    ? [{ name: route.target.operation.name, method: route.methods[0] ?? 'POST', route }]
+    : [],
+);
+
+/** A valid body with one thing changed: a field replaced by anything, removed, or an unknown one added. */
+function nearValid(valid: unknown): fc.Arbitrary<unknown> {
+  const anything = fc.jsonValue({ maxDepth: 3 });
+  if (Array.isArray(valid)) {
+    const [first] = valid as Record<string, unknown>[];
+    return fc.oneof(
+      fc
+        .record({ key: fc.constantFrom('op', 'path', 'value', 'from'), value: anything })
+        .map(({ key, value }) => [{ ...first, [key]: value }]),
+      fc.array(anything, { maxLength: 3 }),
+    );
+  }
+  const keys = Object.keys(valid as object);
+  return fc.oneof(
+    fc.record({ key: fc.constantFrom(...keys, 'extra'), value: anything }).map(({ key, value }) => ({
+      ...(valid as object),
+      [key]: value,
+    })),
+    fc
+      .constantFrom(...keys, 'none')
+      .map((key) => Object.fromEntries(Object.entries(valid as object).filter(([name]) => name !== key))),
+    fc.string({ unit: 'grapheme', maxLength: 30 }).map((text) => ({ ...(valid as object), [text]: text })),
+  );
+}
+
+describe('properties of every endpoint', () => {
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack();
+  });
+  after(() => stack.close());
+
+  /** Sends a body and checks the invariants; returns nothing so fast-check shrinks on assertion failures. */
+  async function check(path: string, method: string, body: string, contentType = 'application/json') {
+    const before = stack.simulator.calls.length;
+    const answer = await rawRequest(stack.host.url, path, {
+      method,
+      headers: { 'content-type': contentType },
+      body,
+    });
+    const where = `${method} ${path} ${body.slice(0, 200)} → ${String(answer.status)} ${answer.text.slice(0, 300)}`;
+    assert.ok(answer.status < 500, where);
+    if (answer.status >= 400) {
+      assert.equal(answer.contentType, 'application/problem+json', where);
+      const problem = JSON.parse(answer.text) as { upstream?: unknown };
+      if (problem.upstream === undefined && answer.status !== 412) {
+        assert.equal(stack.simulator.calls.length, before, `refused input reached upstream: ${where}`);
+      }
+    }
+    stack.simulator.reset();
+  }
+
+  for (const { name, method, route } of updateRoutes) {
+    const path = `/api/${route.route.replace('{id}', id)}`;
+    const valid = validBodies[name];
+
+    it(`${name}: arbitrary JSON bodies`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), (body) => check(path, method, JSON.stringify(body))),
+        { numRuns: RUNS },
+      );
+    });
+
+    it(`${name}: near-valid bodies`, async () => {
+      assert.ok(valid !== undefined, `no valid body for ${name}`);
+      await fc.assert(
+        fc.asyncProperty(nearValid(valid), (body) => check(path, method, JSON.stringify(body))),
+        { numRuns: RUNS },
+      );
+    });
+
+    it(`${name}: arbitrary text and content types`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.string({ maxLength: 200 }),
+          fc.constantFrom(
+            'application/json',
+            'text/plain',
+            'application/merge-patch+json',
+            'application/json; charset=utf-16',
+          ),
+          (body, contentType) => check(path, method, body, contentType),
+        ),
+        { numRuns: RUNS },
+      );
+    });
+  }
+
+  it('arbitrary referral ids on every route', async () => {
+    const idRoutes = routes.filter((route) => route.route.includes('{id}'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...idRoutes),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }),
+        async (route, rawId) => {
+          const path = `/api/${route.route.replace('{id}', encodeURIComponent(rawId))}`;
+          const method = route.methods[0] ?? 'GET';
+          await check(path, method, method === 'GET' ? '' : '{}');
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+});
