@@ -89,7 +89,9 @@ describe('each endpoint changes the referral as documented', () => {
     assert.equal(response.status, 200);
     assert.deepEqual(response.json?.['team'], [member]);
     assert.deepEqual(patchesSent(stack.simulator), [[{ op: 'add', path: '/team/-', value: member }]]);
-    assert.equal(stack.simulator.calls[0]?.headers['prefer'], 'return=representation');
+    const patch = stack.simulator.calls.find((sent) => sent.method === 'PATCH');
+    assert.equal(patch?.headers['prefer'], 'return=representation');
+    assert.equal(response.headers.get('member-outcome'), 'added');
   });
 
   it('update-details (documented sample 1)', async () => {

@@ -40,6 +40,8 @@ before(async () => {
       PARTNER_CENTER_BASE_URL: `http://127.0.0.1:${String(port)}`,
       PARTNER_CENTER_ACCESS_TOKEN: 'scripted-token',
       PARTNER_CENTER_TIMEOUT_MS: '1000',
+      // One attempt: these tests are about how a final answer is mapped; retries have their own tests.
+      PARTNER_CENTER_MAX_ATTEMPTS: '1',
     }),
   );
   host = await startLocalHost({ services: () => services, log: () => undefined });
@@ -84,13 +86,14 @@ describe('Partner Center 4xx keep their status, with its code and message', () =
     assert.match(String(response.problem['detail']), /Referrals Admin/);
   });
 
-  it('429: throttling passes Retry-After through', async () => {
+  it('429: throttling is a 503 once the retry budget is spent, with Partner Center’s Retry-After', async () => {
     const response = await accept({
       status: 429,
       headers: { 'retry-after': '57', 'content-type': 'application/json' },
       body: JSON.stringify({ statusCode: 429, message: 'Rate limit is exceeded. Try again in 57 seconds.' }),
     });
-    assert.equal(response.status, 429);
+    assert.equal(response.status, 503);
+    assert.equal(response.problem['type'], 'urn:referrals-facade:problem:upstream-unavailable');
     assert.equal(response.headers.get('retry-after'), '57');
     assert.deepEqual(response.problem['upstream'], {
       status: 429,
@@ -118,11 +121,16 @@ describe('Partner Center 4xx keep their status, with its code and message', () =
   });
 });
 
-describe('Partner Center 5xx and transport failures become gateway problems, never a bare 500', () => {
-  it('500 → 502', async () => {
+describe('Partner Center 5xx and transport failures become 503/504 problems, never a bare 500', () => {
+  it('500 → 503 with a Retry-After and Partner Center’s error', async () => {
     const response = await accept({ status: 500, body: partnerError('generalException', 'Boom') });
-    assert.equal(response.status, 502);
-    assert.equal(response.problem['type'], 'urn:referrals-facade:problem:upstream-error');
+    assert.equal(response.status, 503);
+    assert.equal(response.problem['type'], 'urn:referrals-facade:problem:upstream-unavailable');
+    assert.deepEqual(response.problem['upstream'], {
+      status: 500,
+      code: 'generalException',
+      message: 'Boom',
+    });
     assert.ok(response.headers.get('retry-after'));
   });
 
@@ -132,20 +140,23 @@ describe('Partner Center 5xx and transport failures become gateway problems, nev
     assert.equal(response.headers.get('retry-after'), '12');
   });
 
-  it('504 → 504', async () => {
-    assert.equal((await accept({ status: 504 })).status, 504);
+  it('504 → 503 that names the last answer', async () => {
+    const response = await accept({ status: 504 });
+    assert.equal(response.status, 503);
+    assert.match(String(response.problem['detail']), /last answer was 504/);
   });
 
   it('no answer within the timeout → 504 that says the outcome is unknown', async () => {
     const response = await accept({ status: 200, hang: true });
     assert.equal(response.status, 504);
-    assert.match(String(response.problem['detail']), /unknown/);
+    assert.equal(response.problem['type'], 'urn:referrals-facade:problem:upstream-timeout');
+    assert.match(String(response.problem['detail']), /may have been applied/);
   });
 
-  it('a success whose body is not JSON → 502, when a body was asked for', async () => {
+  it('a success whose body is not JSON, and cannot be read back either, → 503, never a 2xx with garbage', async () => {
     const response = await accept({ status: 200, body: '{"id":' }, { prefer: 'return=representation' });
-    assert.equal(response.status, 502);
-    assert.equal(response.problem['type'], 'urn:referrals-facade:problem:upstream-invalid-response');
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get('content-type'), 'application/problem+json');
   });
 
   it('a 200 with a body when none was asked for is answered as the contract says: 204', async () => {
@@ -156,7 +167,7 @@ describe('Partner Center 5xx and transport failures become gateway problems, nev
 });
 
 describe('an unreachable Partner Center', () => {
-  it('is a 502 problem', async () => {
+  it('is a 503 problem with a Retry-After', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
@@ -170,10 +181,11 @@ describe('an unreachable Partner Center', () => {
     const local = await startLocalHost({ services: () => unreachable, log: () => undefined });
     try {
       const response = await fetch(local.url + referralPath, { method: 'POST' });
-      assert.equal(response.status, 502);
+      assert.equal(response.status, 503);
       assert.equal(response.headers.get('content-type'), 'application/problem+json');
+      assert.ok(response.headers.get('retry-after'));
       const problem = (await response.json()) as Record<string, unknown>;
-      assert.equal(problem['type'], 'urn:referrals-facade:problem:upstream-unreachable');
+      assert.match(String(problem['detail']), /could not complete/);
     } finally {
       await local.close();
       await unreachable.close();
