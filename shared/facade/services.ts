@@ -2,36 +2,56 @@
  * The composition root: configuration → token source → upstream client → facade. The lazy resolver builds it on
  * first use and, while the configuration is invalid, answers every call with a 503 problem instead.
  */
-import { ConfigError, loadConfig, type FacadeConfig } from '../config';
-import { StaticTokenSource } from '../credentials';
+import { ConfigError, loadConfig, type CredentialsConfig, type FacadeConfig } from '../config';
+import { StaticTokenSource, type CredentialSource } from '../credentials';
+import { createKeyVaultTokenSource, type KeyVaultSourceOptions } from '../credentials/key-vault';
 import { ProblemError } from '../http/problem';
 import { PartnerCenterClient } from '../upstream/client';
 import { createReferralsFacade, type ReferralsFacade } from './referrals-facade';
 
 export interface FacadeServices {
   readonly config: FacadeConfig;
+  readonly credentials: CredentialSource;
   readonly facade: ReferralsFacade;
   close(): Promise<void>;
 }
 
-export function createServices(config: FacadeConfig): FacadeServices {
+export interface ServiceOptions {
+  /** Clock, operator log and Azure SDK settings for the Key Vault mode. */
+  readonly keyVault?: KeyVaultSourceOptions;
+}
+
+function createCredentialSource(config: CredentialsConfig, options: ServiceOptions): CredentialSource {
+  switch (config.mode) {
+    case 'static-token':
+      return new StaticTokenSource(config.accessToken);
+    case 'key-vault':
+      return createKeyVaultTokenSource(config.keyVault, options.keyVault);
+  }
+}
+
+export function createServices(config: FacadeConfig, options: ServiceOptions = {}): FacadeServices {
+  const credentials = createCredentialSource(config.credentials, options);
   const client = new PartnerCenterClient({
     baseUrl: config.partnerCenterBaseUrl,
-    tokens: new StaticTokenSource(config.staticAccessToken),
+    tokens: credentials,
     timeoutMs: config.upstreamTimeoutMs,
   });
-  return { config, facade: createReferralsFacade(client), close: () => client.close() };
+  return { config, credentials, facade: createReferralsFacade(client), close: () => client.close() };
 }
 
 export type ServicesResolver = () => FacadeServices;
 
 /** Builds the services from `env` on first use; a configuration error is retried on the next call. */
-export function lazyServices(env: Readonly<Record<string, string | undefined>>): ServicesResolver {
+export function lazyServices(
+  env: Readonly<Record<string, string | undefined>>,
+  options: ServiceOptions = {},
+): ServicesResolver {
   let services: FacadeServices | undefined;
   return () => {
     if (services) return services;
     try {
-      services = createServices(loadConfig(env));
+      services = createServices(loadConfig(env), options);
       return services;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
