@@ -57,7 +57,7 @@ const configSchema = z.object({
     z.coerce.number().int().min(0, 'must be at least 0').max(86_400, 'must be at most 86400'),
   ).transform((seconds) => seconds ?? 300),
   /** The client id of a user-assigned managed identity; unset selects the system-assigned one. */
-  AZURE_CLIENT_ID: optionalSetting(z.guid('must be a GUID (the managed identity\'s client id)')),
+  AZURE_CLIENT_ID: optionalSetting(z.guid("must be a GUID (the managed identity's client id)")),
   AZURE_AUTHORITY_HOST: optionalSetting(
     z.url({ protocol: /^https$/, error: 'must be an https URL such as https://login.microsoftonline.com' }),
   ).transform((url) => (url ?? defaultAuthorityHost).replace(/\/+$/, '')),
@@ -71,7 +71,9 @@ const configSchema = z.object({
 });
 
 /** Every setting the facade reads, for the infrastructure template's tests. */
-export const configSettingNames = Object.keys(configSchema.shape) as readonly (keyof typeof configSchema.shape)[];
+export const configSettingNames = Object.keys(
+  configSchema.shape,
+) as readonly (keyof typeof configSchema.shape)[];
 
 export interface KeyVaultCredentialsConfig {
   readonly vaultUrl: string;

@@ -36,7 +36,8 @@ function statusOf(error: unknown): number | undefined {
 
 function storeError(error: unknown, name: string): SecretStoreError {
   const status = statusOf(error);
-  const reason = status === 404 ? 'not-found' : status === 401 || status === 403 ? 'forbidden' : 'unavailable';
+  const reason =
+    status === 404 ? 'not-found' : status === 401 || status === 403 ? 'forbidden' : 'unavailable';
   return new SecretStoreError(reason, name, { cause: error });
 }
 
@@ -129,7 +130,12 @@ export function refreshTokenIn(serializedCache: string): string | undefined {
   return Object.values(parsed.data.RefreshToken ?? {})[0]?.secret;
 }
 
-const grantRejected = new Set(['invalid_grant', 'interaction_required', 'consent_required', 'login_required']);
+const grantRejected = new Set([
+  'invalid_grant',
+  'interaction_required',
+  'consent_required',
+  'login_required',
+]);
 const clientRejected = new Set(['invalid_client', 'unauthorized_client']);
 
 /** Keeps Entra ID's codes and drops its descriptions, which are free text. */
@@ -159,7 +165,11 @@ export function createMsalExchange(entra: EntraOptions & { readonly scope: strin
       });
       let result;
       try {
-        result = await client.acquireTokenByRefreshToken({ refreshToken, scopes: [entra.scope], forceCache: true });
+        result = await client.acquireTokenByRefreshToken({
+          refreshToken,
+          scopes: [entra.scope],
+          forceCache: true,
+        });
       } catch (error) {
         throw exchangeError(error);
       }

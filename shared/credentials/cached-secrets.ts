@@ -4,7 +4,12 @@
  * keeps being served.
  */
 import type { OperatorLog } from './operator-log';
-import { SecretStoreError, type SecretStore, type SecretStoreFailure, type StoredSecret } from './secret-store';
+import {
+  SecretStoreError,
+  type SecretStore,
+  type SecretStoreFailure,
+  type StoredSecret,
+} from './secret-store';
 
 interface Entry {
   readonly secret: StoredSecret;
@@ -24,7 +29,9 @@ export interface CachedSecretsOptions {
 }
 
 function asStoreError(error: unknown, name: string): SecretStoreError {
-  return error instanceof SecretStoreError ? error : new SecretStoreError('unavailable', name, { cause: error });
+  return error instanceof SecretStoreError
+    ? error
+    : new SecretStoreError('unavailable', name, { cause: error });
 }
 
 export class CachedSecrets {

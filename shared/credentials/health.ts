@@ -13,12 +13,14 @@ export const checkSchema = z
 export type Check = z.infer<typeof checkSchema>;
 
 export const refreshTokenCheckSchema = checkSchema.extend({
-  storedAt: z.iso.datetime().optional().meta({ description: 'When Key Vault last received a refresh token.' }),
-  ageDays: z.number().optional(),
-  daysToExpiry: z
-    .number()
+  storedAt: z.iso
+    .datetime()
     .optional()
-    .meta({ description: 'Days until the stored refresh token expires if the facade stops using it (90-day limit).' }),
+    .meta({ description: 'When Key Vault last received a refresh token.' }),
+  ageDays: z.number().optional(),
+  daysToExpiry: z.number().optional().meta({
+    description: 'Days until the stored refresh token expires if the facade stops using it (90-day limit).',
+  }),
 });
 
 export const tokenCheckSchema = checkSchema.extend({

@@ -34,7 +34,10 @@ export class StaticTokenSource implements CredentialSource {
   }
 
   checkHealth(): Promise<CredentialChecks> {
-    const skipped = { status: 'skipped', detail: 'Not used: the facade sends a fixed access token.' } as const;
+    const skipped = {
+      status: 'skipped',
+      detail: 'Not used: the facade sends a fixed access token.',
+    } as const;
     return Promise.resolve({
       keyVault: skipped,
       token: {

@@ -5,6 +5,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import type { KeyVaultCredentialsConfig } from '../config';
+import type * as AzureAdapterModule from './azure';
 import { CachedSecrets } from './cached-secrets';
 import { consoleOperatorLog, type OperatorLog } from './operator-log';
 import { RefreshTokenSource } from './refresh-token-source';
@@ -20,7 +21,7 @@ export interface KeyVaultSourceOptions {
   readonly secretClientOptions?: SecretClientOptions;
 }
 
-type AzureAdapters = typeof import('./azure');
+type AzureAdapters = typeof AzureAdapterModule;
 
 function once<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | undefined;

@@ -7,7 +7,8 @@ import { ProblemError } from '../http/problem';
 import type { SecretStoreError } from './secret-store';
 import type { TokenExchangeError } from './token-exchange';
 
-const bootstrapHint = 'run the bootstrap again (npm run bootstrap -- --vault <vault URL>; see docs/credentials.md)';
+const bootstrapHint =
+  'run the bootstrap again (npm run bootstrap -- --vault <vault URL>; see docs/credentials.md)';
 
 export function keyVaultProblem(error: SecretStoreError): ProblemError {
   switch (error.reason) {

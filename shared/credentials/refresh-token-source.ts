@@ -92,7 +92,8 @@ export class RefreshTokenSource implements CredentialSource {
     try {
       result = await this.options.exchange.redeem(app, used);
     } catch (error) {
-      if (!(error instanceof TokenExchangeError) || error.reason !== 'grant-rejected') throw this.failed(error);
+      if (!(error instanceof TokenExchangeError) || error.reason !== 'grant-rejected')
+        throw this.failed(error);
       // Another instance, or a fresh bootstrap, may have stored a newer token since this one was cached.
       const fresh = await this.options.secrets.reload(names.refreshToken).catch(() => undefined);
       if (fresh === undefined || fresh.value === used) throw this.failed(error);
@@ -203,13 +204,11 @@ export class RefreshTokenSource implements CredentialSource {
       const problem = this.failed(error);
       return { status: 'fail', detail: problem.problem.detail };
     }
-    const contact = this.options.secrets.keyVaultContact;
-    const failedLast =
-      contact.lastFailure !== undefined && contact.lastFailure.at >= (contact.lastSuccessAt ?? 0);
-    if (failedLast) {
+    const { lastFailure, lastSuccessAt } = this.options.secrets.keyVaultContact;
+    if (lastFailure !== undefined && lastFailure.at >= (lastSuccessAt ?? 0)) {
       return {
         status: 'warn',
-        detail: `Key Vault could not be reached (${contact.lastFailure?.reason ?? 'unknown'}); cached secrets are in use.`,
+        detail: `Key Vault could not be reached (${lastFailure.reason}); cached secrets are in use.`,
       };
     }
     return { status: 'pass', detail: 'The four credential secrets are readable.' };
