@@ -28,6 +28,8 @@ export interface FakeKeyVault {
   readonly calls: VaultCall[];
   /** While true, every connection is dropped, as in an outage. */
   down: boolean;
+  /** While true, writes get 403, as for an identity with the Secrets User role only. */
+  refuseWrites: boolean;
   seed(name: string, value: string, updatedAt?: number): void;
   value(name: string): string | undefined;
   versions(name: string): readonly string[];
@@ -89,6 +91,15 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions): Promise<F
       return;
     }
     calls.push({ method: request.method ?? '', name });
+    if (request.method === 'PUT' && vault.refuseWrites) {
+      sendJson(response, 403, {
+        error: {
+          code: 'Forbidden',
+          message: 'The user, group or application does not have secrets set permission.',
+        },
+      });
+      return;
+    }
     if (request.method === 'PUT') {
       const { value } = JSON.parse(body) as { value: string };
       sendJson(response, 200, bundle(name, store(name, value, now())));
@@ -119,6 +130,7 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions): Promise<F
     },
     calls,
     down: false,
+    refuseWrites: false,
     seed: (name, value, updatedAt) => {
       store(name, value, updatedAt ?? now());
     },
