@@ -24,6 +24,7 @@ let clock = Date.now();
 const now = () => clock;
 let entra: FakeEntra;
 let vault: FakeKeyVault;
+const vaults: FakeKeyVault[] = [];
 let untrust: () => Promise<void>;
 const secrets = new Set<string>();
 
@@ -34,8 +35,8 @@ before(async () => {
 
 beforeEach(async () => {
   clock = Date.now();
-  await vault?.close();
   vault = await startFakeKeyVault({ certificate, tenantId: entra.tenantId, now });
+  vaults.push(vault);
   secrets.add(vault.accessToken);
   entra.calls.length = 0;
   entra.down = false;
@@ -43,7 +44,7 @@ beforeEach(async () => {
 });
 
 after(async () => {
-  await vault.close();
+  await Promise.all(vaults.map((started) => started.close()));
   await entra.close();
   await untrust();
   guard.restore();
