@@ -144,7 +144,8 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
       sendJson(response, 400, aadError('unauthorized_client', 700016, 'Application not found.'));
       return;
     }
-    if (grantType === 'urn:ietf:params:oauth:grant-type:device_code') {
+    // msal-node sends the short form; RFC 8628 names the URN. Entra ID takes both.
+    if (grantType === 'device_code' || grantType === 'urn:ietf:params:oauth:grant-type:device_code') {
       const code = form.get('device_code') ?? '';
       const pending = deviceCodes.get(code);
       if (pending === undefined) {
