@@ -4,6 +4,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { CallRecord, FacadeResponse } from '../shared/facade/referrals-facade';
 import type { ServicesResolver } from '../shared/facade/services';
+import { checkReadiness } from '../shared/health/readiness';
 import { ProblemError, renderProblem, type RenderedResponse } from '../shared/http/problem';
 import {
   checkDeclaredLength,
@@ -120,6 +121,21 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
           body: JSON.stringify({ status: 'ok', service: 'referrals-facade', version }),
         }),
       );
+    case 'readiness':
+      return handle(route.name, async (_request, correlationId) => {
+        const report = await checkReadiness(services, { service: 'referrals-facade', version });
+        const ready = report.status === 'ready';
+        return {
+          status: ready ? 200 : 503,
+          headers: {
+            'Content-Type': 'application/json',
+            'Cache-Control': 'no-store',
+            'MS-CorrelationId': correlationId,
+            ...(ready ? {} : { 'Retry-After': '30' }),
+          },
+          body: JSON.stringify(report),
+        };
+      });
     case 'read':
       return handle(route.name, (request, correlationId, record) => {
         const referralId = parseReferralId(request.params['id']);

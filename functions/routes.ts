@@ -8,6 +8,7 @@ import type { OperationDefinition } from '../shared/operations/definition';
 
 export type RouteTarget =
   | { readonly kind: 'health' }
+  | { readonly kind: 'readiness' }
   | { readonly kind: 'read' }
   | { readonly kind: 'update'; readonly operation: OperationDefinition }
   | { readonly kind: 'fallback' };
@@ -25,7 +26,17 @@ export interface RouteDefinition {
 export const API_PREFIX = '/api/';
 
 export const routes: readonly RouteDefinition[] = [
+  // Liveness: answers without touching any dependency, so platform health probes stay cheap.
   { name: 'health', methods: ['GET'], route: 'health', authLevel: 'anonymous', target: { kind: 'health' } },
+  // Readiness: checks Key Vault and the token; behind a function key because it does real work and describes
+  // the deployment.
+  {
+    name: 'health-ready',
+    methods: ['GET'],
+    route: 'health/ready',
+    authLevel: 'function',
+    target: { kind: 'readiness' },
+  },
   {
     name: 'referral-get',
     methods: ['GET'],

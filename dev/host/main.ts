@@ -1,6 +1,7 @@
 /**
- * `npm start`: the facade on http://localhost:7071/api. Without PARTNER_CENTER_BASE_URL it also starts the
- * embedded Partner Center simulator and points the facade at it, so no Azure or Partner Center account is needed.
+ * `npm start`: the facade on http://localhost:7071/api. Without PARTNER_CENTER_BASE_URL (and without
+ * KEY_VAULT_URL, which means real credentials for the real Partner Center) it also starts the embedded Partner
+ * Center simulator and points the facade at it, so no Azure or Partner Center account is needed.
  */
 import { randomBytes } from 'node:crypto';
 import { loadLocalPort } from '../../shared/config';
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const port = loadLocalPort(process.env);
   const env: Record<string, string | undefined> = { ...process.env };
   let simulator: Simulator | undefined;
-  if (!env['PARTNER_CENTER_BASE_URL']) {
+  if (!env['PARTNER_CENTER_BASE_URL'] && !env['KEY_VAULT_URL']) {
     const accessToken = randomBytes(24).toString('base64url');
     simulator = await startSimulator({ accessToken });
     env['PARTNER_CENTER_BASE_URL'] = simulator.url;

@@ -15,6 +15,21 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((url) => url.replace(/\/+$/, ''));
 
+/** Key Vault secret names: 1-127 letters, digits and dashes. */
+const secretName = z.string().regex(/^[0-9A-Za-z-]{1,127}$/, 'must be 1-127 letters, digits or dashes');
+
+/** The Key Vault secret names the facade reads when no override is set. */
+export const defaultSecretNames = {
+  clientId: 'partner-center-client-id',
+  clientSecret: 'partner-center-client-secret',
+  tenantId: 'partner-center-tenant-id',
+  refreshToken: 'partner-center-refresh-token',
+} as const;
+
+/** The v2-endpoint form of the Referrals API resource `https://api.partner.microsoft.com`. */
+export const defaultTokenScope = 'https://api.partner.microsoft.com/.default';
+export const defaultAuthorityHost = 'https://login.microsoftonline.com';
+
 const configSchema = z.object({
   PARTNER_CENTER_BASE_URL: optionalSetting(httpUrl).transform(
     (url) => url ?? 'https://api.partner.microsoft.com',
@@ -23,17 +38,75 @@ const configSchema = z.object({
   PARTNER_CENTER_TIMEOUT_MS: optionalSetting(
     z.coerce.number().int().min(1_000, 'must be at least 1000').max(230_000, 'must be at most 230000'),
   ).transform((ms) => ms ?? 30_000),
+  // Power Automate abandons an HTTP action after 120 s; the facade must answer well before that.
+  PARTNER_CENTER_DEADLINE_MS: optionalSetting(
+    z.coerce.number().int().min(1_000, 'must be at least 1000').max(110_000, 'must be at most 110000'),
+  ).transform((ms) => ms ?? 60_000),
+  PARTNER_CENTER_MAX_ATTEMPTS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(10, 'must be at most 10'),
+  ).transform((attempts) => attempts ?? 4),
+  KEY_VAULT_URL: optionalSetting(
+    z.url({ protocol: /^https$/, error: 'must be an https URL such as https://<vault>.vault.azure.net' }),
+  ),
+  KEY_VAULT_SECRET_CLIENT_ID: optionalSetting(secretName).transform(
+    (name) => name ?? defaultSecretNames.clientId,
+  ),
+  KEY_VAULT_SECRET_CLIENT_SECRET: optionalSetting(secretName).transform(
+    (name) => name ?? defaultSecretNames.clientSecret,
+  ),
+  KEY_VAULT_SECRET_TENANT_ID: optionalSetting(secretName).transform(
+    (name) => name ?? defaultSecretNames.tenantId,
+  ),
+  KEY_VAULT_SECRET_REFRESH_TOKEN: optionalSetting(secretName).transform(
+    (name) => name ?? defaultSecretNames.refreshToken,
+  ),
+  KEY_VAULT_SECRET_CACHE_SECONDS: optionalSetting(
+    z.coerce.number().int().min(0, 'must be at least 0').max(86_400, 'must be at most 86400'),
+  ).transform((seconds) => seconds ?? 300),
+  /** The client id of a user-assigned managed identity; unset selects the system-assigned one. */
+  AZURE_CLIENT_ID: optionalSetting(z.guid("must be a GUID (the managed identity's client id)")),
+  AZURE_AUTHORITY_HOST: optionalSetting(
+    z.url({ protocol: /^https$/, error: 'must be an https URL such as https://login.microsoftonline.com' }),
+  ).transform((url) => (url ?? defaultAuthorityHost).replace(/\/+$/, '')),
+  PARTNER_CENTER_TOKEN_SCOPE: optionalSetting(z.string().trim().min(1)).transform(
+    (scope) => scope ?? defaultTokenScope,
+  ),
+  REFRESH_TOKEN_WRITE_INTERVAL_MINUTES: optionalSetting(
+    // Well under the refresh token's 90-day inactivity limit, or the stored token could expire between writes.
+    z.coerce.number().int().min(1, 'must be at least 1').max(43_200, 'must be at most 43200 (30 days)'),
+  ).transform((minutes) => minutes ?? 1_440),
 });
 
-/** Every app setting the facade reads in Azure; the infrastructure must set exactly these (tested from both sides). */
-export const configSettingNames: readonly string[] = Object.keys(configSchema.shape);
+/** Every setting the facade reads, for the infrastructure template's tests. */
+export const configSettingNames = Object.keys(
+  configSchema.shape,
+) as readonly (keyof typeof configSchema.shape)[];
+
+export interface KeyVaultCredentialsConfig {
+  readonly vaultUrl: string;
+  readonly secretNames: Readonly<Record<keyof typeof defaultSecretNames, string>>;
+  /** Selects a user-assigned managed identity; otherwise DefaultAzureCredential picks the identity. */
+  readonly managedIdentityClientId?: string;
+  /** Entra ID's origin, e.g. https://login.microsoftonline.us for US Government. */
+  readonly authorityHost: string;
+  readonly tokenScope: string;
+  /** Least time between two write-backs of a rotated refresh token to Key Vault. */
+  readonly refreshTokenWriteIntervalMs: number;
+  /** How long a secret read from Key Vault is used before it is read again. */
+  readonly secretCacheTtlMs: number;
+}
+
+/** Where the facade's Partner Center tokens come from. */
+export type CredentialsConfig =
+  | { readonly mode: 'static-token'; readonly accessToken: string }
+  | { readonly mode: 'key-vault'; readonly keyVault: KeyVaultCredentialsConfig };
 
 export interface FacadeConfig {
   /** How hard the facade retries Partner Center for one caller's call. */
   readonly retry: RetrySettings;
   /** Partner Center's origin; the facade appends `/v1.0/engagements/referrals/{id}`. */
   readonly partnerCenterBaseUrl: string;
-  readonly staticAccessToken: string;
+  readonly credentials: CredentialsConfig;
   /** Longest the facade waits for one upstream answer. */
   readonly upstreamTimeoutMs: number;
 }
@@ -66,31 +139,16 @@ export function loadConfig(env: Environment): FacadeConfig {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
   }
   const settings = parsed.data;
-  const retry = loadRetrySettings(env);
-  if (settings.PARTNER_CENTER_ACCESS_TOKEN === undefined) {
-    throw new ConfigError([
-      'PARTNER_CENTER_ACCESS_TOKEN is required: a Partner Center access token (App+User) for the facade to send',
-    ]);
-  }
   return {
     partnerCenterBaseUrl: settings.PARTNER_CENTER_BASE_URL,
-    staticAccessToken: settings.PARTNER_CENTER_ACCESS_TOKEN,
+    credentials: credentialsOf(settings),
     upstreamTimeoutMs: settings.PARTNER_CENTER_TIMEOUT_MS,
-    retry,
+    retry: {
+      deadlineMs: settings.PARTNER_CENTER_DEADLINE_MS,
+      maxAttempts: settings.PARTNER_CENTER_MAX_ATTEMPTS,
+    },
   };
 }
-
-// --- Upstream retry budget -------------------------------------------------------------------------------------
-
-/** Power Automate abandons an HTTP action after 120 s; the facade must answer well before that. */
-const retrySettingsSchema = z.object({
-  PARTNER_CENTER_DEADLINE_MS: optionalSetting(
-    z.coerce.number().int().min(1_000, 'must be at least 1000').max(110_000, 'must be at most 110000'),
-  ).transform((ms) => ms ?? 60_000),
-  PARTNER_CENTER_MAX_ATTEMPTS: optionalSetting(
-    z.coerce.number().int().min(1, 'must be at least 1').max(10, 'must be at most 10'),
-  ).transform((attempts) => attempts ?? 4),
-});
 
 export interface RetrySettings {
   /** One caller's call, every upstream attempt and wait included, ends by then. */
@@ -99,15 +157,39 @@ export interface RetrySettings {
   readonly maxAttempts: number;
 }
 
-function loadRetrySettings(env: Environment): RetrySettings {
-  const parsed = retrySettingsSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+function credentialsOf(settings: z.output<typeof configSchema>): CredentialsConfig {
+  const vaultUrl = settings.KEY_VAULT_URL;
+  const accessToken = settings.PARTNER_CENTER_ACCESS_TOKEN;
+  if (vaultUrl !== undefined && accessToken !== undefined) {
+    throw new ConfigError([
+      'KEY_VAULT_URL and PARTNER_CENTER_ACCESS_TOKEN are both set: set only one (Key Vault for production, a static token for local use)',
+    ]);
   }
-  return {
-    deadlineMs: parsed.data.PARTNER_CENTER_DEADLINE_MS,
-    maxAttempts: parsed.data.PARTNER_CENTER_MAX_ATTEMPTS,
-  };
+  if (vaultUrl !== undefined) {
+    return {
+      mode: 'key-vault',
+      keyVault: {
+        vaultUrl: vaultUrl.replace(/\/+$/, ''),
+        secretNames: {
+          clientId: settings.KEY_VAULT_SECRET_CLIENT_ID,
+          clientSecret: settings.KEY_VAULT_SECRET_CLIENT_SECRET,
+          tenantId: settings.KEY_VAULT_SECRET_TENANT_ID,
+          refreshToken: settings.KEY_VAULT_SECRET_REFRESH_TOKEN,
+        },
+        ...(settings.AZURE_CLIENT_ID === undefined
+          ? {}
+          : { managedIdentityClientId: settings.AZURE_CLIENT_ID }),
+        authorityHost: settings.AZURE_AUTHORITY_HOST,
+        tokenScope: settings.PARTNER_CENTER_TOKEN_SCOPE,
+        refreshTokenWriteIntervalMs: settings.REFRESH_TOKEN_WRITE_INTERVAL_MINUTES * 60_000,
+        secretCacheTtlMs: settings.KEY_VAULT_SECRET_CACHE_SECONDS * 1_000,
+      },
+    };
+  }
+  if (accessToken !== undefined) return { mode: 'static-token', accessToken };
+  throw new ConfigError([
+    'KEY_VAULT_URL or PARTNER_CENTER_ACCESS_TOKEN is required: KEY_VAULT_URL names the vault holding the Partner Center credentials (see docs/credentials.md); PARTNER_CENTER_ACCESS_TOKEN is a fixed App+User token for local use',
+  ]);
 }
 
 const portSchema = optionalSetting(z.coerce.number().int().min(0).max(65_535)).transform(

@@ -1,7 +1,9 @@
 /**
- * Where the facade's Partner Center access tokens come from. The relay asks only this interface, so the Key
- * Vault + refresh-token source plugs in without touching it.
+ * Where the facade's Partner Center access tokens come from. The relay asks only `AccessTokenSource`, so the
+ * Key Vault + refresh-token source plugs in without touching it.
  */
+import type { CredentialChecks, CredentialMode } from './health';
+
 export interface AccessTokenSource {
   /** A bearer token valid for `https://api.partner.microsoft.com`. */
   getAccessToken(signal?: AbortSignal): Promise<string>;
@@ -11,9 +13,16 @@ export interface AccessTokenSource {
   readonly renewable: boolean;
 }
 
+/** A token source that can also report its state to the readiness view. */
+export interface CredentialSource extends AccessTokenSource {
+  readonly mode: CredentialMode;
+  checkHealth(): Promise<CredentialChecks>;
+}
+
 /** A fixed token from configuration, for local use and the simulator. */
-export class StaticTokenSource implements AccessTokenSource {
+export class StaticTokenSource implements CredentialSource {
   readonly renewable = false;
+  readonly mode = 'static-token';
   constructor(private readonly token: string) {}
 
   getAccessToken(): Promise<string> {
@@ -22,5 +31,20 @@ export class StaticTokenSource implements AccessTokenSource {
 
   invalidate(): void {
     // A configured token cannot be renewed; the operator replaces it.
+  }
+
+  checkHealth(): Promise<CredentialChecks> {
+    const skipped = {
+      status: 'skipped',
+      detail: 'Not used: the facade sends a fixed access token.',
+    } as const;
+    return Promise.resolve({
+      keyVault: skipped,
+      token: {
+        status: 'pass',
+        detail: 'A fixed access token is configured (PARTNER_CENTER_ACCESS_TOKEN); it is not renewed.',
+      },
+      refreshToken: skipped,
+    });
   }
 }

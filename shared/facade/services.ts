@@ -2,8 +2,9 @@
  * The composition root: configuration → token source → upstream client → facade. The lazy resolver builds it on
  * first use and, while the configuration is invalid, answers every call with a 503 problem instead.
  */
-import { ConfigError, loadConfig, type FacadeConfig } from '../config';
-import { StaticTokenSource } from '../credentials';
+import { ConfigError, loadConfig, type CredentialsConfig, type FacadeConfig } from '../config';
+import { StaticTokenSource, type CredentialSource } from '../credentials';
+import { createKeyVaultTokenSource, type KeyVaultSourceOptions } from '../credentials/key-vault';
 import { ProblemError } from '../http/problem';
 import { PartnerCenterClient } from '../upstream/client';
 import { defaultRetryStrategies, type RetryStrategy } from '../upstream/retry-strategies';
@@ -12,45 +13,61 @@ import { createReferralsFacade, type ReferralsFacade } from './referrals-facade'
 
 export interface FacadeServices {
   readonly config: FacadeConfig;
+  readonly credentials: CredentialSource;
   readonly facade: ReferralsFacade;
   close(): Promise<void>;
 }
 
-/** What tests replace so that retries neither wait for real nor depend on chance. */
-export interface ServiceOverrides {
+export interface ServiceOptions {
+  /** Clock, operator log and Azure SDK settings for the Key Vault mode. */
+  readonly keyVault?: KeyVaultSourceOptions;
+  /** Tests replace these so that retries neither wait for real nor depend on chance. */
   readonly clock?: Clock;
   readonly strategies?: readonly RetryStrategy[];
   /** A per-attempt limit below the configurable minimum, so timeouts can be exercised quickly. */
   readonly attemptTimeoutMs?: number;
 }
 
-export function createServices(config: FacadeConfig, overrides: ServiceOverrides = {}): FacadeServices {
+function createCredentialSource(config: CredentialsConfig, options: ServiceOptions): CredentialSource {
+  switch (config.mode) {
+    case 'static-token':
+      return new StaticTokenSource(config.accessToken);
+    case 'key-vault':
+      return createKeyVaultTokenSource(config.keyVault, options.keyVault);
+  }
+}
+
+export function createServices(config: FacadeConfig, options: ServiceOptions = {}): FacadeServices {
+  const credentials = createCredentialSource(config.credentials, options);
   const client = new PartnerCenterClient({
     baseUrl: config.partnerCenterBaseUrl,
-    tokens: new StaticTokenSource(config.staticAccessToken),
-    timeoutMs: overrides.attemptTimeoutMs ?? config.upstreamTimeoutMs,
+    tokens: credentials,
+    timeoutMs: options.attemptTimeoutMs ?? config.upstreamTimeoutMs,
   });
   const relay = new RetryingRelay(
     client,
     {
       maxAttempts: config.retry.maxAttempts,
       deadlineMs: config.retry.deadlineMs,
-      strategies: overrides.strategies ?? defaultRetryStrategies(),
+      strategies: options.strategies ?? defaultRetryStrategies(),
     },
-    overrides.clock ?? systemClock,
+    options.clock ?? systemClock,
   );
-  return { config, facade: createReferralsFacade(relay), close: () => client.close() };
+  return { config, credentials, facade: createReferralsFacade(relay), close: () => client.close() };
 }
 
 export type ServicesResolver = () => FacadeServices;
 
 /** Builds the services from `env` on first use; a configuration error is retried on the next call. */
-export function lazyServices(env: Readonly<Record<string, string | undefined>>): ServicesResolver {
+export function lazyServices(
+  env: Readonly<Record<string, string | undefined>>,
+  options: ServiceOptions = {},
+): ServicesResolver {
   let services: FacadeServices | undefined;
   return () => {
     if (services) return services;
     try {
-      services = createServices(loadConfig(env));
+      services = createServices(loadConfig(env), options);
       return services;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

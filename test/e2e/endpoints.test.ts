@@ -293,7 +293,9 @@ describe('errors', () => {
   });
 
   it('the access token never appears in what callers see or in the logs', async () => {
-    const token = stack.services.config.staticAccessToken;
+    const credentials = stack.services.config.credentials;
+    assert.equal(credentials.mode, 'static-token');
+    const token = credentials.accessToken;
     const seen = [
       await post(seededIds.active, 'accept'),
       await post('00000000-0000-0000-0000-000000000000', 'accept'),

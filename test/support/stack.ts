@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
 import type { Referral } from '../../dev/simulator/seed';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
-import { createServices, type FacadeServices, type ServiceOverrides } from '../../shared/facade/services';
+import { createServices, type FacadeServices, type ServiceOptions } from '../../shared/facade/services';
 import { loadConfig } from '../../shared/config';
 
 export interface Stack {
@@ -22,7 +22,7 @@ export interface Stack {
 
 export async function startStack(
   env: Record<string, string> = {},
-  overrides: ServiceOverrides = {},
+  overrides: ServiceOptions = {},
   referrals?: readonly Referral[],
 ): Promise<Stack> {
   const accessToken = randomBytes(24).toString('base64url');

@@ -1,0 +1,71 @@
+/**
+ * The problems a caller sees when the facade cannot get a Partner Center token. All are 503s: the request was
+ * fine, the facade's credentials are not, and an operator (or time) fixes them. Details name secrets and
+ * Entra ID error codes, never values.
+ */
+import { ProblemError } from '../http/problem';
+import type { SecretStoreError } from './secret-store';
+import type { TokenExchangeError } from './token-exchange';
+
+const bootstrapHint =
+  'run the bootstrap again (npm run bootstrap -- --vault <vault URL>; see docs/credentials.md)';
+
+export function keyVaultProblem(error: SecretStoreError): ProblemError {
+  switch (error.reason) {
+    case 'not-found':
+      return new ProblemError({
+        status: 503,
+        kind: 'credentials-missing',
+        title: 'Partner Center credentials are not set up',
+        detail: `Key Vault has no secret named ${error.secretName}. An operator must ${bootstrapHint}.`,
+        retryAfterSeconds: 300,
+      });
+    case 'forbidden':
+      return new ProblemError({
+        status: 503,
+        kind: 'credentials-forbidden',
+        title: 'The facade may not read its credentials',
+        detail: `Key Vault refused the facade's identity access to ${error.secretName}. An operator must grant the identity the Key Vault Secrets Officer role on the vault (or Secrets User to read only).`,
+        retryAfterSeconds: 300,
+      });
+    case 'unavailable':
+      return new ProblemError({
+        status: 503,
+        kind: 'credentials-unavailable',
+        title: 'Partner Center credentials are unavailable',
+        detail:
+          'Key Vault could not be reached and no credentials are cached yet. Try again shortly; if it persists, an operator should check the vault and the network path to it.',
+        retryAfterSeconds: 30,
+      });
+  }
+}
+
+export function exchangeProblem(error: TokenExchangeError): ProblemError {
+  const codes = error.codes.length > 0 ? ` (${error.codes.join(', ')})` : '';
+  switch (error.reason) {
+    case 'grant-rejected':
+      return new ProblemError({
+        status: 503,
+        kind: 'credentials-expired',
+        title: "The integration user's sign-in has expired",
+        detail: `Entra ID refused the stored refresh token${codes}: it has expired or been revoked. An operator must ${bootstrapHint}.`,
+        retryAfterSeconds: 300,
+      });
+    case 'client-rejected':
+      return new ProblemError({
+        status: 503,
+        kind: 'credentials-rejected',
+        title: "Entra ID refused the facade's app credentials",
+        detail: `Entra ID refused the app's client id or client secret${codes}. An operator must store a valid client secret in Key Vault (see docs/credentials.md).`,
+        retryAfterSeconds: 300,
+      });
+    case 'unavailable':
+      return new ProblemError({
+        status: 503,
+        kind: 'token-service-unavailable',
+        title: 'Entra ID is unavailable',
+        detail: `The facade could not get a Partner Center token from Entra ID${codes}. Try again shortly.`,
+        retryAfterSeconds: 30,
+      });
+  }
+}

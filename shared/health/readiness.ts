@@ -1,0 +1,58 @@
+/**
+ * The readiness view: is the configuration valid, can the facade reach Key Vault, can it get a Partner Center
+ * token, and how old is the stored refresh token. It reuses the credential caches, so polling it costs at most
+ * one Key Vault read per cache TTL and one token exchange per token lifetime. It never carries a secret.
+ */
+import { z } from 'zod';
+import {
+  checkSchema,
+  credentialChecksSchema,
+  credentialModeSchema,
+  type Check,
+  type CredentialChecks,
+} from '../credentials/health';
+import type { ServicesResolver } from '../facade/services';
+import { ProblemError } from '../http/problem';
+
+export const readinessReportSchema = z
+  .object({
+    status: z.enum(['ready', 'not-ready']),
+    service: z.string(),
+    version: z.string(),
+    credentialMode: credentialModeSchema.optional(),
+    checks: credentialChecksSchema.extend({ configuration: checkSchema }),
+  })
+  .meta({ title: 'Readiness', description: 'What the facade needs to serve calls, check by check.' });
+export type ReadinessReport = z.infer<typeof readinessReportSchema>;
+
+const notChecked: Check = { status: 'skipped', detail: 'Not checked: the configuration is invalid.' };
+
+export async function checkReadiness(
+  services: ServicesResolver,
+  identity: { readonly service: string; readonly version: string },
+): Promise<ReadinessReport> {
+  let resolved;
+  try {
+    resolved = services();
+  } catch (error) {
+    if (!(error instanceof ProblemError)) throw error;
+    return {
+      status: 'not-ready',
+      ...identity,
+      checks: {
+        configuration: { status: 'fail', detail: error.problem.detail },
+        keyVault: notChecked,
+        token: notChecked,
+        refreshToken: notChecked,
+      },
+    };
+  }
+  const checks: CredentialChecks = await resolved.credentials.checkHealth();
+  const failed = Object.values(checks).some((check) => check.status === 'fail');
+  return {
+    status: failed ? 'not-ready' : 'ready',
+    ...identity,
+    credentialMode: resolved.credentials.mode,
+    checks: { configuration: { status: 'pass', detail: 'All settings are valid.' }, ...checks },
+  };
+}
