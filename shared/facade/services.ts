@@ -5,12 +5,19 @@
 import { ConfigError, loadConfig, type FacadeConfig } from '../config';
 import { StaticTokenSource } from '../credentials';
 import { ProblemError } from '../http/problem';
+import { createReferralSearch, type ReferralSearch } from '../referral-search/search';
 import { PartnerCenterClient } from '../upstream/client';
+import { ReferralListClient } from '../upstream/referral-list';
+import { configuredWebhookIntake } from '../webhooks/configured-intake';
+import type { WebhookIntake } from '../webhooks/intake';
 import { createReferralsFacade, type ReferralsFacade } from './referrals-facade';
 
 export interface FacadeServices {
   readonly config: FacadeConfig;
   readonly facade: ReferralsFacade;
+  readonly search: ReferralSearch;
+  /** Built on first use; throws a 503 problem while the webhook configuration is invalid. */
+  readonly webhooks: () => WebhookIntake;
   close(): Promise<void>;
 }
 
@@ -20,7 +27,23 @@ export function createServices(config: FacadeConfig): FacadeServices {
     tokens: new StaticTokenSource(config.staticAccessToken),
     timeoutMs: config.upstreamTimeoutMs,
   });
-  return { config, facade: createReferralsFacade(client), close: () => client.close() };
+  const facade = createReferralsFacade(client);
+  // The list has its own small connection pool: searches are rare next to updates.
+  const listClient = new ReferralListClient({
+    baseUrl: config.partnerCenterBaseUrl,
+    tokens: new StaticTokenSource(config.staticAccessToken),
+    timeoutMs: config.upstreamTimeoutMs,
+  });
+  const search = createReferralSearch(listClient);
+  return {
+    config,
+    facade,
+    search,
+    webhooks: configuredWebhookIntake({ settings: config.webhooks, facade, search }),
+    close: async () => {
+      await Promise.all([client.close(), listClient.close()]);
+    },
+  };
 }
 
 export type ServicesResolver = () => FacadeServices;
