@@ -43,7 +43,9 @@ function valueAt(item: unknown, path: string): unknown {
 const field = String.raw`[A-Za-z][A-Za-z0-9]*(?:/[A-Za-z][A-Za-z0-9]*)*`;
 const stringLiteral = String.raw`'((?:[^']|'')*)'`;
 const comparison = new RegExp(String.raw`^(${field}) (eq|ne) ${stringLiteral}$`);
-const dateComparison = new RegExp(String.raw`^(${field}) (ge|gt|le|lt) (\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))$`);
+const dateComparison = new RegExp(
+  String.raw`^(${field}) (ge|gt|le|lt) (\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))$`,
+);
 const anyComparison = new RegExp(String.raw`^(${field})/any\((\w+):\2/(${field}) eq ${stringLiteral}\)$`);
 
 export interface FilterSupport {
@@ -76,7 +78,13 @@ function clause(text: string, support: FilterSupport): Predicate {
     return (item) => {
       const value = Date.parse(String(valueAt(item, path)));
       if (Number.isNaN(value)) return false;
-      return op === 'ge' ? value >= bound : op === 'gt' ? value > bound : op === 'le' ? value <= bound : value < bound;
+      return op === 'ge'
+        ? value >= bound
+        : op === 'gt'
+          ? value > bound
+          : op === 'le'
+            ? value <= bound
+            : value < bound;
     };
   }
   const any = anyComparison.exec(text);
@@ -87,8 +95,7 @@ function clause(text: string, support: FilterSupport): Predicate {
     return (item) => {
       const list = valueAt(item, collection);
       return (
-        Array.isArray(list) &&
-        list.some((entry) => String(valueAt(entry, member)).toLowerCase() === expected)
+        Array.isArray(list) && list.some((entry) => String(valueAt(entry, member)).toLowerCase() === expected)
       );
     };
   }

@@ -103,7 +103,10 @@ export function filterClauses(criteria: SearchCriteria): Clause[] {
   if (criteria.updatedSince)
     clauses.push({ text: `updatedDateTime ge ${criteria.updatedSince}`, confirmed: false });
   if (criteria.externalReferenceId)
-    clauses.push({ text: `externalReferenceId eq ${literal(criteria.externalReferenceId)}`, confirmed: false });
+    clauses.push({
+      text: `externalReferenceId eq ${literal(criteria.externalReferenceId)}`,
+      confirmed: false,
+    });
   return clauses;
 }
 

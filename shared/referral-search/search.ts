@@ -23,7 +23,10 @@ export const searchResultSchema = z
         'True when these are all the matches; false when more may exist (more than requested, or beyond the pages read).',
     }),
   })
-  .meta({ title: 'Referral search result', description: 'Referrals matching the search, newest change first.' });
+  .meta({
+    title: 'Referral search result',
+    description: 'Referrals matching the search, newest change first.',
+  });
 
 export type SearchResult = z.infer<typeof searchResultSchema>;
 
@@ -55,7 +58,8 @@ const foreignNextLink = () =>
     status: 502,
     kind: 'upstream-invalid-response',
     title: 'Partner Center sent an unusable next-page link',
-    detail: 'Partner Center pointed the next page of results outside its referral list; the facade did not follow it.',
+    detail:
+      'Partner Center pointed the next page of results outside its referral list; the facade did not follow it.',
   });
 
 export function createReferralSearch(client: ReferralListClient): ReferralSearch {

@@ -33,7 +33,10 @@ const addressSchema = z
 export const referralSchema = z
   .looseObject({
     id: text('Referral id', 'The Partner Center id of the referral (a GUID).'),
-    engagementId: text('Engagement id', 'Groups the copies of one shared deal, such as yours and Microsoft’s.'),
+    engagementId: text(
+      'Engagement id',
+      'Groups the copies of one shared deal, such as yours and Microsoft’s.',
+    ),
     name: text('Name', 'The referral name.'),
     externalReferenceId: text('External reference id', 'Your own CRM id for this referral.'),
     status: text('Status', `The status: ${referralStatuses.join(', ')}.`),
@@ -48,13 +51,18 @@ export const referralSchema = z
     createdDateTime: text('Created', 'When the referral was created (UTC, ISO 8601).'),
     updatedDateTime: text('Updated', 'When the referral was last changed (UTC, ISO 8601).'),
     expirationDateTime: text('Expires', 'When the referral expires (UTC, ISO 8601).'),
-    eTag: text('ETag', 'Concurrency token: send it as the ETag (If-Match) of an update to refuse lost updates.'),
+    eTag: text(
+      'ETag',
+      'Concurrency token: send it as the ETag (If-Match) of an update to refuse lost updates.',
+    ),
     customerProfile: z
       .looseObject({
         name: text('Customer name', 'The customer organization’s name.'),
         size: text('Customer size', 'The customer’s employee-count band.'),
         address: addressSchema,
-        team: z.array(memberSchema).meta({ title: 'Customer contacts', description: 'The customer’s contacts.' }),
+        team: z
+          .array(memberSchema)
+          .meta({ title: 'Customer contacts', description: 'The customer’s contacts.' }),
       })
       .partial()
       .meta({ title: 'Customer', description: 'The customer the referral is about.' }),

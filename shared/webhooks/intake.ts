@@ -3,6 +3,7 @@
  * the named mapping, and apply it through the same facade as every other call. Nothing reaches Partner Center
  * unless the signature is right. Framework-free: the HTTP glue passes bytes, headers and ids.
  */
+import { z } from 'zod';
 import { decodeJsonBody, MAX_BODY_BYTES, parseReferralId, payloadTooLarge } from '../http/request';
 import { ProblemError, type RenderedResponse } from '../http/problem';
 import type { ReferralsFacade } from '../facade/referrals-facade';
@@ -13,6 +14,21 @@ import { evaluate, isTruthy } from './expression';
 import type { MappingCase, MappingFile, ReferralLocator, WebhookMapping } from './mapping';
 import { SecretUnavailableError, type SecretLookup } from './secrets';
 import { UnusableSecretError, verifySignature } from './signatures';
+
+export const webhookOutcomeSchema = z
+  .object({
+    outcome: z.enum(['applied', 'ignored']).meta({
+      title: 'Outcome',
+      description:
+        'applied: the operation was sent to Partner Center; ignored: no case of the mapping applies.',
+    }),
+    mapping: z.string().meta({ title: 'Mapping', description: 'The mapping that handled the delivery.' }),
+    operation: z.string().optional().meta({ title: 'Operation', description: 'The operation applied.' }),
+    referralId: z.string().optional().meta({ title: 'Referral id', description: 'The referral updated.' }),
+    reason: z.string().optional().meta({ title: 'Reason', description: 'Why the delivery was ignored.' }),
+  })
+  .meta({ title: 'Webhook outcome', description: 'What the intake did with a delivery.' });
+type WebhookOutcome = z.infer<typeof webhookOutcomeSchema>;
 
 export interface WebhookDelivery {
   readonly mappingName: string;
@@ -34,7 +50,7 @@ export interface WebhookIntakeDependencies {
   readonly now?: () => number;
 }
 
-function json(status: number, correlationId: string, body: unknown): RenderedResponse {
+function json(status: number, correlationId: string, body: WebhookOutcome): RenderedResponse {
   return {
     status,
     headers: { 'Content-Type': 'application/json', 'MS-CorrelationId': correlationId },
@@ -61,7 +77,9 @@ const misconfigured = (detail: string) =>
   });
 
 function chooseCase(mapping: WebhookMapping, payload: unknown): MappingCase | undefined {
-  return mapping.cases.find((candidate) => candidate.when === undefined || isTruthy(evaluate(candidate.when, payload)));
+  return mapping.cases.find(
+    (candidate) => candidate.when === undefined || isTruthy(evaluate(candidate.when, payload)),
+  );
 }
 
 /** Evaluates each field; a null result (the sender left it out) leaves the field out of the body. */
@@ -85,7 +103,8 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
       if (error instanceof SecretUnavailableError) throw misconfigured(error.message);
       throw error;
     }
-    if (secret === undefined) throw misconfigured(`the secret setting ${mapping.auth.secretSetting} is not set`);
+    if (secret === undefined)
+      throw misconfigured(`the secret setting ${mapping.auth.secretSetting} is not set`);
     return secret;
   }
 
@@ -109,7 +128,10 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
     try {
       return parseReferralId(text.trim());
     } catch {
-      throw unmappable(mappingName, `the referral expression ${expression} gave a value that is not a referral id.`);
+      throw unmappable(
+        mappingName,
+        `the referral expression ${expression} gave a value that is not a referral id.`,
+      );
     }
   }
 
@@ -169,7 +191,12 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
       }
       const operation = simplifiedOperations.find((candidate) => candidate.name === mappingCase.operation);
       if (!operation) throw misconfigured(`unknown operation ${mappingCase.operation}`);
-      const referralId = await referralIdOf(delivery.mappingName, mapping.referral, payload, delivery.correlationId);
+      const referralId = await referralIdOf(
+        delivery.mappingName,
+        mapping.referral,
+        payload,
+        delivery.correlationId,
+      );
       const body = mapFields(mappingCase, payload);
       try {
         await dependencies.facade.update({
@@ -180,7 +207,11 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
           correlationId: delivery.correlationId,
         });
       } catch (error) {
-        if (error instanceof ProblemError && error.problem.status === 400 && error.problem.kind === 'invalid-request') {
+        if (
+          error instanceof ProblemError &&
+          error.problem.status === 400 &&
+          error.problem.kind === 'invalid-request'
+        ) {
           throw unmappable(
             delivery.mappingName,
             `the mapped fields do not fit ${operation.name}; each error names the field and the expression it came from.`,

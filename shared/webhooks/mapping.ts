@@ -21,9 +21,7 @@ const headerName = z
   .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')
   .transform((name) => name.toLowerCase());
 
-const standardWebhooksAuth = z
-  .object({ scheme: z.literal('standard-webhooks'), secretSetting })
-  .strict();
+const standardWebhooksAuth = z.object({ scheme: z.literal('standard-webhooks'), secretSetting }).strict();
 
 const hmacAuth = z
   .object({
@@ -46,10 +44,7 @@ export type WebhookAuth = z.output<typeof authSchema>;
 export type HmacAuth = z.output<typeof hmacAuth>;
 
 const locatorSchema = z.union(
-  [
-    z.object({ id: expressionSchema }).strict(),
-    z.object({ externalReferenceId: expressionSchema }).strict(),
-  ],
+  [z.object({ id: expressionSchema }).strict(), z.object({ externalReferenceId: expressionSchema }).strict()],
   { error: () => 'must be {"id": expression} or {"externalReferenceId": expression}' },
 );
 export type ReferralLocator = z.output<typeof locatorSchema>;
@@ -86,7 +81,9 @@ function acceptedFields(operationName: string): string[] {
 export const mappingFileSchema = z
   .object({
     mappings: z.record(
-      z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'mapping names are lower-case letters, digits and hyphens'),
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'mapping names are lower-case letters, digits and hyphens'),
       mappingSchema,
     ),
   })

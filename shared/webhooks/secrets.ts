@@ -7,7 +7,10 @@
 export type SecretLookup = (name: string) => Promise<string | undefined>;
 
 export class SecretUnavailableError extends Error {
-  constructor(readonly settingName: string, reason: string) {
+  constructor(
+    readonly settingName: string,
+    reason: string,
+  ) {
     super(`${settingName} ${reason}`);
     this.name = 'SecretUnavailableError';
   }

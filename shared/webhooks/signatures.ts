@@ -59,7 +59,10 @@ function verifyHmac(auth: HmacAuth, secret: string, delivery: SignedDelivery): V
     if (!raw) return { ok: false, reason: `Missing ${auth.timestampHeader} header` };
     if (!/^\d{1,12}$/.test(raw)) return { ok: false, reason: `${auth.timestampHeader} must be Unix seconds` };
     if (Math.abs(delivery.nowSeconds - Number(raw)) > auth.toleranceSeconds) {
-      return { ok: false, reason: `Message timestamp outside the ${String(auth.toleranceSeconds)} s tolerance` };
+      return {
+        ok: false,
+        reason: `Message timestamp outside the ${String(auth.toleranceSeconds)} s tolerance`,
+      };
     }
     signedPrefix = `${raw}.`;
   }
@@ -70,7 +73,9 @@ function verifyHmac(auth: HmacAuth, secret: string, delivery: SignedDelivery): V
     .update(delivery.body)
     .digest(auth.encoding);
   const matches =
-    auth.encoding === 'hex' ? constantTimeEqual(given.toLowerCase(), expected) : constantTimeEqual(given, expected);
+    auth.encoding === 'hex'
+      ? constantTimeEqual(given.toLowerCase(), expected)
+      : constantTimeEqual(given, expected);
   return matches ? { ok: true } : { ok: false, reason: 'No matching signature found' };
 }
 
