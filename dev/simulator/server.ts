@@ -24,6 +24,8 @@ export interface SimulatorOptions {
   readonly referrals?: readonly Referral[];
   readonly port?: number;
   readonly host?: string;
+  /** Largest list page (default 100, the documented size); small pages exercise nextLink following. */
+  readonly pageSize?: number;
   /** How the list treats `$filter` fields; by default every documented form is applied. */
   readonly filterSupport?: FilterSupport;
 }
@@ -106,7 +108,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   reset();
 
   function list(url: URL): Reply {
-    const top = Math.min(Number(url.searchParams.get('$top') ?? PAGE_SIZE) || PAGE_SIZE, PAGE_SIZE);
+    const pageSize = options.pageSize ?? PAGE_SIZE;
+    const top = Math.min(Number(url.searchParams.get('$top') ?? pageSize) || pageSize, pageSize);
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0) || 0;
     const filter = url.searchParams.get('$filter');
     const orderby = url.searchParams.get('$orderby');

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
-import { startSimulator, type Simulator } from '../../dev/simulator/server';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/simulator/server';
 import { createServices, type FacadeServices } from '../../shared/facade/services';
 import { loadConfig } from '../../shared/config';
 
@@ -19,9 +19,12 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  simulatorOptions: Omit<SimulatorOptions, 'accessToken'> = {},
+): Promise<Stack> {
   const accessToken = randomBytes(24).toString('base64url');
-  const simulator = await startSimulator({ accessToken });
+  const simulator = await startSimulator({ ...simulatorOptions, accessToken });
   const services = createServices(
     loadConfig({ PARTNER_CENTER_BASE_URL: simulator.url, PARTNER_CENTER_ACCESS_TOKEN: accessToken, ...env }),
   );
