@@ -114,5 +114,9 @@ export function orderComparator(
   if (!match?.[1]) throw new ODataError(`Unsupported $orderby: ${orderby}`);
   const path = match[1];
   const sign = match[2] === 'desc' ? -1 : 1;
-  return (a, b) => sign * String(a[path] ?? '').localeCompare(String(b[path] ?? ''));
+  const key = (item: Record<string, unknown>) => {
+    const value = item[path];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  };
+  return (a, b) => sign * key(a).localeCompare(key(b));
 }

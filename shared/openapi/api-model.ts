@@ -75,7 +75,7 @@ const pascal = (name: string) =>
   name
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
-    .map((word) => word[0]?.toUpperCase() + word.slice(1))
+    .map((word) => (word[0] ?? '').toUpperCase() + word.slice(1))
     .join('');
 
 const referralIdParameter: ApiParameter = {

@@ -13,6 +13,10 @@ export const CONNECTOR_TITLE = 'Referrals Facade';
 /** Power Platform rejects the default colours #007ee5 and #ffffff. */
 export const CONNECTOR_BRAND_COLOR = '#0f6b5c';
 
+function without(schema: JsonSchema, keys: readonly string[]): JsonSchema {
+  return Object.fromEntries(Object.entries(schema).filter(([key]) => !keys.includes(key)));
+}
+
 const simpleTypes = new Set(['string', 'number', 'integer', 'boolean']);
 
 /** JSON Schema (OpenAPI 3.0 flavour) → Swagger 2.0 schema, with the Power Platform display extensions. */
@@ -27,8 +31,7 @@ export function toSwaggerSchema(node: JsonSchema, where: string): JsonSchema {
     if (!first || !union.every((branch) => simpleTypes.has(String(branch['type'])))) {
       throw new Error(`${where}: a union of non-scalar types cannot be expressed in Swagger 2.0`);
     }
-    const { anyOf: _anyOf, oneOf: _oneOf, ...rest } = node;
-    source = { ...first, ...rest };
+    source = { ...first, ...without(node, ['anyOf', 'oneOf']) };
   }
   for (const [key, value] of Object.entries(source)) {
     if (key === 'nullable') result['x-nullable'] = value;
@@ -54,12 +57,7 @@ export function toSwaggerSchema(node: JsonSchema, where: string): JsonSchema {
 
 function parameter(p: ApiParameter): JsonSchema {
   // Swagger 2.0 allows `example` only in schemas, not on query/header/path parameters.
-  const {
-    title: _title,
-    description: _description,
-    example: _example,
-    ...schema
-  } = toSwaggerSchema(p.schema, p.name);
+  const schema = without(toSwaggerSchema(p.schema, p.name), ['title', 'description', 'example']);
   return {
     name: p.name,
     in: p.in,

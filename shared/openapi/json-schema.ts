@@ -10,7 +10,7 @@ function tidy(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(tidy);
   if (typeof node !== 'object' || node === null) return node;
   const result: JsonSchema = {};
-  for (const [key, value] of Object.entries(node)) {
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
     if (key === '$schema' || key === '$id') continue;
     if (key === 'examples' && Array.isArray(value)) {
       if (value.length > 0) result['example'] = value[0];

@@ -69,6 +69,14 @@ async function setExternalReferenceId(referralId: string, externalReferenceId: s
   assert.equal(response.status, 204);
 }
 
+/** The referral's content, without what every write changes (ETag and change time). */
+function withoutVersion(referral: Record<string, unknown> | undefined): Record<string, unknown> {
+  assert.ok(referral);
+  return Object.fromEntries(
+    Object.entries(referral).filter(([key]) => key !== 'eTag' && key !== 'updatedDateTime'),
+  );
+}
+
 const dataverseOpportunityId = '7d1c5a8e-3f0b-4e6a-9c2d-5b8e1f4a7c30';
 
 describe('the example mappings, end to end through the local host and the simulator', () => {
@@ -187,13 +195,10 @@ describe('redelivery is harmless', () => {
     const headers = hmacHeaders(hubspot, body);
     const first = await deliver('hubspot-deal', body, headers);
     assert.equal(first.status, 200);
-    const afterFirst = stack.simulator.referral(seededIds.active);
+    const afterFirst = withoutVersion(stack.simulator.referral(seededIds.active));
     const second = await deliver('hubspot-deal', body, headers);
     assert.equal(second.status, 200);
-    const afterSecond = stack.simulator.referral(seededIds.active);
-    const { eTag: _a, updatedDateTime: _b, ...firstState } = afterFirst ?? {};
-    const { eTag: _c, updatedDateTime: _d, ...secondState } = afterSecond ?? {};
-    assert.deepEqual(secondState, firstState);
+    assert.deepEqual(withoutVersion(stack.simulator.referral(seededIds.active)), afterFirst);
     const [patch1, patch2] = patchesSent(stack.simulator);
     assert.deepEqual(patch2, patch1);
   });
@@ -231,8 +236,9 @@ describe('a delivery that is not properly signed gets 401 and changes nothing', 
       mapping: 'hubspot-deal',
       body: hubspotBody,
       headers: () => {
-        const { 'X-Request-Timestamp': _omitted, ...rest } = hmacHeaders(hubspot, hubspotBody);
-        return rest;
+        const headers = hmacHeaders(hubspot, hubspotBody);
+        delete headers['X-Request-Timestamp'];
+        return headers;
       },
       reason: /Missing x-request-timestamp/,
     },
