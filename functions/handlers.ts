@@ -14,6 +14,7 @@ import {
   resolveCorrelationId,
   wantsRepresentation,
 } from '../shared/http/request';
+import { describeApi, receiveWebhook, searchReferrals } from './lowcode-handlers';
 import { matchRoute } from './route-matcher';
 import { API_PREFIX, type RouteDefinition } from './routes';
 import { version } from '../package.json';
@@ -160,6 +161,14 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
           ...(ifMatch === undefined ? {} : { ifMatch }),
         });
       });
+    case 'search':
+      return handle(route.name, (request, correlationId) =>
+        searchReferrals(request, correlationId, services),
+      );
+    case 'hook':
+      return handle(route.name, (request, correlationId) => receiveWebhook(request, correlationId, services));
+    case 'openapi':
+      return handle(route.name, describeApi);
     case 'fallback':
       return handle(route.name, (request) => Promise.resolve(fallback(request)));
   }

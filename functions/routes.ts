@@ -11,6 +11,9 @@ export type RouteTarget =
   | { readonly kind: 'readiness' }
   | { readonly kind: 'read' }
   | { readonly kind: 'update'; readonly operation: OperationDefinition }
+  | { readonly kind: 'search' }
+  | { readonly kind: 'hook' }
+  | { readonly kind: 'openapi' }
   | { readonly kind: 'fallback' };
 
 export interface RouteDefinition {
@@ -37,6 +40,21 @@ export const routes: readonly RouteDefinition[] = [
     authLevel: 'function',
     target: { kind: 'readiness' },
   },
+  // Anonymous so tools (Power Platform's "import from URL", API clients) can read it; it holds no data.
+  {
+    name: 'openapi',
+    methods: ['GET'],
+    route: 'openapi.json',
+    authLevel: 'anonymous',
+    target: { kind: 'openapi' },
+  },
+  {
+    name: 'referral-search',
+    methods: ['GET'],
+    route: 'referrals',
+    authLevel: 'function',
+    target: { kind: 'search' },
+  },
   {
     name: 'referral-get',
     methods: ['GET'],
@@ -58,6 +76,14 @@ export const routes: readonly RouteDefinition[] = [
     authLevel: 'function',
     target: { kind: 'update', operation },
   })),
+  // Senders authenticate by the signature their mapping requires; most cannot send a function key header.
+  {
+    name: 'webhook',
+    methods: ['POST'],
+    route: 'hooks/{name}',
+    authLevel: 'anonymous',
+    target: { kind: 'hook' },
+  },
   // Lowest precedence in the Functions host: unknown routes get a problem+json 404 (or 405) instead of the
   // host's empty 404.
   {

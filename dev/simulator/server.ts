@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { transitionRefusal } from '../../shared/referral/status';
+import { filterPredicate, ODataError, orderComparator, type FilterSupport } from './odata';
 import { seedReferrals, type Referral } from './seed';
 
 export interface RecordedCall {
@@ -52,6 +53,10 @@ export interface SimulatorOptions {
   readonly referrals?: readonly Referral[];
   readonly port?: number;
   readonly host?: string;
+  /** Largest list page (default 100, the documented size); small pages exercise nextLink following. */
+  readonly pageSize?: number;
+  /** How the list treats `$filter` fields; by default every documented form is applied. */
+  readonly filterSupport?: FilterSupport;
 }
 
 export interface Simulator {
@@ -153,14 +158,27 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   reset();
 
   function list(url: URL): Reply {
-    const top = Math.min(Number(url.searchParams.get('$top') ?? PAGE_SIZE) || PAGE_SIZE, PAGE_SIZE);
+    const pageSize = options.pageSize ?? PAGE_SIZE;
+    const top = Math.min(Number(url.searchParams.get('$top') ?? pageSize) || pageSize, pageSize);
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0) || 0;
-    const all = [...store.values()];
+    const filter = url.searchParams.get('$filter');
+    const orderby = url.searchParams.get('$orderby');
+    let all = [...store.values()];
+    try {
+      if (filter) all = all.filter(filterPredicate(filter, options.filterSupport));
+      if (orderby) all.sort(orderComparator(orderby));
+    } catch (error) {
+      if (error instanceof ODataError) return partnerError(400, 'invalidRequest', error.message);
+      throw error;
+    }
     const page = all.slice(skip, skip + top);
-    const next =
-      skip + top < all.length
-        ? { '@odata.nextLink': `${basePath}?$top=${String(top)}&$skiptoken=${String(skip + top)}` }
-        : {};
+    const nextQuery = new URLSearchParams({
+      $top: String(top),
+      $skiptoken: String(skip + top),
+      ...(filter ? { $filter: filter } : {}),
+      ...(orderby ? { $orderby: orderby } : {}),
+    });
+    const next = skip + top < all.length ? { '@odata.nextLink': `${basePath}?${nextQuery.toString()}` } : {};
     return { status: 200, body: { '@odata.count': all.length, value: page, ...next } };
   }
 

@@ -109,6 +109,8 @@ export interface FacadeConfig {
   readonly credentials: CredentialsConfig;
   /** Longest the facade waits for one upstream answer. */
   readonly upstreamTimeoutMs: number;
+  /** Webhook intake settings (see the block below); absent means no mappings. */
+  readonly webhooks?: WebhookSettings;
 }
 
 export class ConfigError extends Error {
@@ -147,6 +149,7 @@ export function loadConfig(env: Environment): FacadeConfig {
       deadlineMs: settings.PARTNER_CENTER_DEADLINE_MS,
       maxAttempts: settings.PARTNER_CENTER_MAX_ATTEMPTS,
     },
+    webhooks: loadWebhookSettings(env),
   };
 }
 
@@ -201,4 +204,38 @@ export function loadLocalPort(env: Environment): number {
   const parsed = portSchema.safeParse(env['PORT']);
   if (!parsed.success) throw new ConfigError(['PORT must be a whole number from 0 to 65535']);
   return parsed.data;
+}
+
+// ---- Webhook intake: where the mappings are, and the settings that hold signing secrets. ----
+// Kept apart from the facade's settings on purpose: a broken mapping must disable the webhooks, not every call,
+// so the mappings themselves are validated by shared/webhooks when the first delivery arrives.
+
+/** Settings with this prefix hold webhook signing secrets (in Azure, usually Key Vault references). */
+export const WEBHOOK_SECRET_SETTING_PREFIX = 'WEBHOOK_SECRET_';
+
+export interface WebhookSettings {
+  /** `WEBHOOK_MAPPINGS`: the mapping configuration as inline JSON. */
+  readonly mappingsJson?: string;
+  /** `WEBHOOK_MAPPINGS_FILE`: path of a JSON file with the mapping configuration. */
+  readonly mappingsFile?: string;
+  /** Every `WEBHOOK_SECRET_*` setting, by name. */
+  readonly secrets: ReadonlyMap<string, string>;
+}
+
+export function loadWebhookSettings(env: Environment): WebhookSettings {
+  const text = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const mappingsJson = text('WEBHOOK_MAPPINGS');
+  const mappingsFile = text('WEBHOOK_MAPPINGS_FILE');
+  const secrets = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(WEBHOOK_SECRET_SETTING_PREFIX) && value !== undefined) secrets.set(name, value);
+  }
+  return {
+    ...(mappingsJson === undefined ? {} : { mappingsJson }),
+    ...(mappingsFile === undefined ? {} : { mappingsFile }),
+    secrets,
+  };
 }

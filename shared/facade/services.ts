@@ -6,15 +6,22 @@ import { ConfigError, loadConfig, type CredentialsConfig, type FacadeConfig } fr
 import { StaticTokenSource, type CredentialSource } from '../credentials';
 import { createKeyVaultTokenSource, type KeyVaultSourceOptions } from '../credentials/key-vault';
 import { ProblemError } from '../http/problem';
+import { createReferralSearch, type ReferralSearch } from '../referral-search/search';
 import { PartnerCenterClient } from '../upstream/client';
 import { defaultRetryStrategies, type RetryStrategy } from '../upstream/retry-strategies';
 import { RetryingRelay, systemClock, type Clock } from '../upstream/retrying-relay';
+import { ReferralListClient } from '../upstream/referral-list';
+import { configuredWebhookIntake } from '../webhooks/configured-intake';
+import type { WebhookIntake } from '../webhooks/intake';
 import { createReferralsFacade, type ReferralsFacade } from './referrals-facade';
 
 export interface FacadeServices {
   readonly config: FacadeConfig;
   readonly credentials: CredentialSource;
   readonly facade: ReferralsFacade;
+  readonly search: ReferralSearch;
+  /** Built on first use; throws a 503 problem while the webhook configuration is invalid. */
+  readonly webhooks: () => WebhookIntake;
   close(): Promise<void>;
 }
 
@@ -53,7 +60,24 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
     },
     options.clock ?? systemClock,
   );
-  return { config, credentials, facade: createReferralsFacade(relay), close: () => client.close() };
+  const facade = createReferralsFacade(relay);
+  // The list has its own small connection pool: searches are rare next to updates.
+  const listClient = new ReferralListClient({
+    baseUrl: config.partnerCenterBaseUrl,
+    tokens: credentials,
+    timeoutMs: config.upstreamTimeoutMs,
+  });
+  const search = createReferralSearch(listClient);
+  return {
+    config,
+    credentials,
+    facade,
+    search,
+    webhooks: configuredWebhookIntake({ settings: config.webhooks, facade, search }),
+    close: async () => {
+      await Promise.all([client.close(), listClient.close()]);
+    },
+  };
 }
 
 export type ServicesResolver = () => FacadeServices;

@@ -10,30 +10,43 @@ const typeBase = 'urn:referrals-facade:problem:';
 export const fieldErrorSchema = z.object({
   in: z
     .enum(['body', 'path', 'query', 'header'])
-    .meta({ description: 'Which part of the request is wrong.' }),
+    .meta({ title: 'Location', description: 'Which part of the request is wrong.' }),
   pointer: z.string().meta({
+    title: 'Field',
     description: 'JSON Pointer (RFC 6901) to the field within that part, e.g. /dealValue or /0/path.',
   }),
-  message: z.string().meta({ description: 'What is wrong and what to send instead.' }),
+  message: z.string().meta({ title: 'Message', description: 'What is wrong and what to send instead.' }),
 });
 export type FieldError = z.infer<typeof fieldErrorSchema>;
 
 export const upstreamErrorSchema = z.object({
-  status: z.number().int(),
-  code: z.string().optional(),
-  message: z.string().optional(),
+  status: z.number().int().meta({ title: 'Upstream status', description: "Partner Center's HTTP status." }),
+  code: z.string().optional().meta({ title: 'Upstream code', description: "Partner Center's error code." }),
+  message: z
+    .string()
+    .optional()
+    .meta({ title: 'Upstream message', description: "Partner Center's error message." }),
 });
 export type UpstreamErrorInfo = z.infer<typeof upstreamErrorSchema>;
 
 export const problemSchema = z
   .object({
-    type: z.string().meta({ description: 'A URN naming the kind of problem; see docs/errors.md.' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().meta({ description: 'What happened and what to do about it.' }),
-    correlationId: z.string().meta({ description: 'The MS-CorrelationId of this call, for support.' }),
-    errors: z.array(fieldErrorSchema).optional(),
-    upstream: upstreamErrorSchema.optional().meta({ description: "Partner Center's own status and error." }),
+    type: z
+      .string()
+      .meta({ title: 'Type', description: 'A URN naming the kind of problem; see docs/errors.md.' }),
+    title: z.string().meta({ title: 'Title', description: 'A short summary of the kind of problem.' }),
+    status: z.number().int().meta({ title: 'Status', description: 'The HTTP status of this answer.' }),
+    detail: z.string().meta({ title: 'Detail', description: 'What happened and what to do about it.' }),
+    correlationId: z
+      .string()
+      .meta({ title: 'Correlation id', description: 'The MS-CorrelationId of this call, for support.' }),
+    errors: z
+      .array(fieldErrorSchema.meta({ title: 'Field error', description: 'One field to fix.' }))
+      .optional()
+      .meta({ title: 'Errors', description: 'Each field to fix, for invalid requests.' }),
+    upstream: upstreamErrorSchema
+      .optional()
+      .meta({ title: 'Upstream error', description: "Partner Center's own status and error." }),
   })
   .meta({ title: 'Problem', description: 'RFC 9457 problem details.' });
 export type Problem = z.infer<typeof problemSchema>;

@@ -88,12 +88,12 @@ export const externalReferenceIdSchema = z
     examples: ['OPP-2026-0042'],
   });
 
-export const statusSchema = z.enum(referralStatuses, {
-  error: () => `must be one of ${referralStatuses.join(', ')}`,
-});
-export const substatusSchema = z.enum(referralSubstatuses, {
-  error: () => `must be one of ${referralSubstatuses.join(', ')}`,
-});
+export const statusSchema = z
+  .enum(referralStatuses, { error: () => `must be one of ${referralStatuses.join(', ')}` })
+  .meta({ title: 'Status', description: 'The referral status; it must fit the substatus.' });
+export const substatusSchema = z
+  .enum(referralSubstatuses, { error: () => `must be one of ${referralSubstatuses.join(', ')}` })
+  .meta({ title: 'Substatus', description: 'The referral substatus; it must fit the status.' });
 
 const nameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 

@@ -226,3 +226,15 @@ export function relayFailure(
     retryAfterSeconds: seconds(result.retryAfterMs, 30),
   });
 }
+
+/** A 2xx whose body is not the JSON the contract promises. */
+export function invalidUpstreamBody(status: number): ProblemError {
+  return new ProblemError({
+    status: 502,
+    kind: 'upstream-invalid-response',
+    title: 'Partner Center sent an unreadable answer',
+    detail:
+      'Partner Center answered with a body that is not valid JSON. Try again; if it persists, report it.',
+    upstream: { status },
+  });
+}

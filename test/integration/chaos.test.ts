@@ -149,7 +149,7 @@ describe('chaos', () => {
     stack = await startStack(
       { PARTNER_CENTER_MAX_ATTEMPTS: '6' },
       { clock: scaledClock(1 / 500), attemptTimeoutMs: 250 },
-      referrals,
+      { referrals },
     );
     const faultRandom = new Map(referrals.map((referral, index) => [referral.id, prng(SEED + index)]));
     stack.simulator.injectFaults((target) => {

@@ -4,8 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
-import type { Referral } from '../../dev/simulator/seed';
-import { startSimulator, type Simulator } from '../../dev/simulator/server';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/simulator/server';
 import { createServices, type FacadeServices, type ServiceOptions } from '../../shared/facade/services';
 import { loadConfig } from '../../shared/config';
 
@@ -23,10 +22,10 @@ export interface Stack {
 export async function startStack(
   env: Record<string, string> = {},
   overrides: ServiceOptions = {},
-  referrals?: readonly Referral[],
+  simulatorOptions: Omit<SimulatorOptions, 'accessToken'> = {},
 ): Promise<Stack> {
   const accessToken = randomBytes(24).toString('base64url');
-  const simulator = await startSimulator({ accessToken, ...(referrals ? { referrals } : {}) });
+  const simulator = await startSimulator({ ...simulatorOptions, accessToken });
   const services = createServices(
     loadConfig({ PARTNER_CENTER_BASE_URL: simulator.url, PARTNER_CENTER_ACCESS_TOKEN: accessToken, ...env }),
     overrides,

@@ -42,11 +42,11 @@ describe('functions/index.ts', () => {
     for (const { options } of registered) assert.equal(typeof options.handler, 'function');
   });
 
-  it('names are unique and only health and the fallback are anonymous', () => {
+  it('names are unique; only routes with no data or with their own authentication are anonymous', () => {
     assert.equal(new Set(routes.map((route) => route.name)).size, routes.length);
     assert.deepEqual(
       routes.filter((route) => route.authLevel === 'anonymous').map((route) => route.name),
-      ['health', 'fallback'],
+      ['health', 'openapi', 'webhook', 'fallback'],
     );
   });
 });

@@ -1,0 +1,68 @@
+/**
+ * HTTP glue for the low-code endpoints: the search, the webhook intake and the generated API description. Each
+ * reads the request's parts and hands them to shared/.
+ */
+import type { HttpRequest } from '@azure/functions';
+import type { ServicesResolver } from '../shared/facade/services';
+import { invalidRequest, toPointer, type RenderedResponse } from '../shared/http/problem';
+import { checkDeclaredLength } from '../shared/http/request';
+import { openApiDocument } from '../shared/openapi';
+import { searchQuerySchema } from '../shared/referral-search/query';
+import { routes } from './routes';
+
+const json = (status: number, correlationId: string, body: unknown): RenderedResponse => ({
+  status,
+  headers: { 'Content-Type': 'application/json', 'MS-CorrelationId': correlationId },
+  body: JSON.stringify(body),
+});
+
+/** `code` carries the function key when a caller cannot set headers; it is the host's, not a search parameter. */
+const hostQueryParameters = new Set(['code']);
+
+export async function searchReferrals(
+  request: HttpRequest,
+  correlationId: string,
+  services: ServicesResolver,
+): Promise<RenderedResponse> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of request.query.entries()) {
+    if (!hostQueryParameters.has(name)) query[name] = value;
+  }
+  const parsed = searchQuerySchema.safeParse(query);
+  if (!parsed.success) {
+    throw invalidRequest(
+      'A search parameter is not valid; see errors for each one.',
+      parsed.error.issues.flatMap((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({
+              in: 'query' as const,
+              pointer: toPointer([key]),
+              message: 'is not a search parameter (see GET /api/openapi.json)',
+            }))
+          : [{ in: 'query' as const, pointer: toPointer(issue.path), message: issue.message }],
+      ),
+    );
+  }
+  const result = await services().search.search(parsed.data, correlationId);
+  return json(200, correlationId, result);
+}
+
+export async function receiveWebhook(
+  request: HttpRequest,
+  correlationId: string,
+  services: ServicesResolver,
+): Promise<RenderedResponse> {
+  checkDeclaredLength(request.headers.get('content-length'));
+  const intake = services().webhooks();
+  return intake.receive({
+    mappingName: request.params['name'] ?? '',
+    body: Buffer.from(await request.arrayBuffer()),
+    header: (name) => request.headers.get(name) ?? undefined,
+    correlationId,
+  });
+}
+
+export function describeApi(request: HttpRequest, correlationId: string): Promise<RenderedResponse> {
+  const serverUrl = `${new URL(request.url).origin}/api`;
+  return Promise.resolve(json(200, correlationId, openApiDocument(routes, serverUrl)));
+}

@@ -1,0 +1,343 @@
+/**
+ * One neutral description of every endpoint, built from the route table and the zod schemas. Both renderers
+ * (OpenAPI 3 for `GET /api/openapi.json`, Swagger 2.0 for the Power Platform connector) read only this, so the two
+ * documents cannot drift apart or away from the code.
+ */
+import type { z } from 'zod';
+import { problemSchema } from '../http/problem';
+import { documentedSamples } from '../operations/samples';
+import type { OperationDefinition } from '../operations/definition';
+import { referralSchema } from '../referral/referral-schema';
+import { searchQuerySchema } from '../referral-search/query';
+import { searchResultSchema } from '../referral-search/search';
+import { webhookOutcomeSchema } from '../webhooks/intake';
+import { readinessReportSchema } from '../health/readiness';
+import { endpointTexts, healthSchema } from './endpoints';
+import { jsonSchemaOf, type JsonSchema } from './json-schema';
+
+/** The parts of a route table entry the description needs (functions/routes.ts satisfies it structurally). */
+export interface DescribedRoute {
+  readonly name: string;
+  readonly methods: readonly string[];
+  readonly route: string;
+  readonly authLevel: 'anonymous' | 'function';
+  readonly target:
+    | { readonly kind: 'update'; readonly operation: OperationDefinition }
+    | { readonly kind: 'health' | 'readiness' | 'read' | 'search' | 'hook' | 'openapi' | 'fallback' };
+}
+
+export interface ApiParameter {
+  readonly name: string;
+  readonly in: 'path' | 'query' | 'header';
+  readonly required: boolean;
+  readonly title: string;
+  readonly description: string;
+  readonly schema: JsonSchema;
+  /** Shown only under "advanced" in low-code designers. */
+  readonly advanced?: boolean;
+  readonly enumNames?: readonly { readonly value: string; readonly displayName: string }[];
+}
+
+export interface ApiResponse {
+  readonly status: string;
+  readonly description: string;
+  /** A key of `schemas`; absent for empty bodies. */
+  readonly schema?: string;
+  readonly contentType?: string;
+}
+
+export interface ApiOperation {
+  readonly operationId: string;
+  readonly method: 'get' | 'post' | 'patch';
+  /** OpenAPI path below the `api` prefix, e.g. `/referrals/{id}/close-won`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly description: string;
+  readonly parameters: readonly ApiParameter[];
+  readonly requestBody?: {
+    readonly schema: string;
+    readonly required: boolean;
+    readonly title: string;
+    readonly description: string;
+    readonly examples: readonly { readonly summary: string; readonly value: unknown }[];
+  };
+  readonly responses: readonly ApiResponse[];
+  readonly secured: boolean;
+  /** Whether the Power Platform connector offers it as an action. */
+  readonly inConnector: boolean;
+}
+
+export interface ApiModel {
+  readonly operations: readonly ApiOperation[];
+  readonly schemas: Readonly<Record<string, JsonSchema>>;
+}
+
+const pascal = (name: string) =>
+  name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((word) => (word[0] ?? '').toUpperCase() + word.slice(1))
+    .join('');
+
+const referralIdParameter: ApiParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  title: 'Referral id',
+  description: 'The Partner Center id of the referral (a GUID), as in the referral link or a search result.',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
+};
+
+const correlationIdParameter: ApiParameter = {
+  name: 'MS-CorrelationId',
+  in: 'header',
+  required: false,
+  title: 'Correlation id',
+  description:
+    'A GUID to trace this call in logs and with Partner Center support; one is made up when left out.',
+  schema: { type: 'string' },
+  advanced: true,
+};
+
+const preferParameter: ApiParameter = {
+  name: 'Prefer',
+  in: 'header',
+  required: false,
+  title: 'Return the updated referral',
+  description:
+    'return=representation answers 200 with the updated referral (its fields become dynamic content); return=minimal, or leaving it out, answers 204 with no body.',
+  schema: { type: 'string', enum: ['return=representation', 'return=minimal'] },
+  advanced: true,
+  enumNames: [
+    { value: 'return=representation', displayName: 'Yes' },
+    { value: 'return=minimal', displayName: 'No' },
+  ],
+};
+
+const ifMatchParameter: ApiParameter = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  title: 'ETag',
+  description:
+    "The referral's ETag from an earlier read: the update is refused (412) if the referral changed since. Leave empty to update regardless.",
+  schema: { type: 'string' },
+  advanced: true,
+};
+
+const problem = (status: string, description: string): ApiResponse => ({
+  status,
+  description,
+  schema: 'Problem',
+  contentType: 'application/problem+json',
+});
+
+const upstreamProblems: readonly ApiResponse[] = [
+  problem('404', 'The referral does not exist or the facade’s Partner Center user cannot see it.'),
+  problem('429', 'Partner Center is throttling; retry after Retry-After seconds.'),
+  problem('502', 'Partner Center failed or could not be reached.'),
+  problem('503', 'The facade is not configured, or Partner Center is unavailable.'),
+  problem('504', 'Partner Center did not answer in time.'),
+];
+
+const queryParameters = (schema: z.ZodType): ApiParameter[] => {
+  const json = jsonSchemaOf(schema, 'input') as { properties?: Record<string, JsonSchema> };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { title, description, ...rest } = property;
+    return {
+      name,
+      in: 'query',
+      required: false,
+      title: typeof title === 'string' ? title : name,
+      description: typeof description === 'string' ? description : '',
+      schema: rest,
+    };
+  });
+};
+
+function describeRoute(route: DescribedRoute, schemas: Record<string, JsonSchema>): ApiOperation[] {
+  const path = `/${route.route}`;
+  const secured = route.authLevel === 'function';
+  const target = route.target;
+  switch (target.kind) {
+    case 'fallback':
+      return [];
+    case 'health':
+      return [
+        {
+          ...endpointTexts.health,
+          method: 'get',
+          path,
+          parameters: [],
+          responses: [{ status: '200', description: 'The service is up.', schema: 'Health' }],
+          secured,
+          inConnector: false,
+        },
+      ];
+    case 'readiness':
+      return [
+        {
+          ...endpointTexts.readiness,
+          method: 'get',
+          path,
+          parameters: [],
+          responses: [
+            { status: '200', description: 'Every check passed.', schema: 'Readiness' },
+            { status: '503', description: 'A check failed; the report says which.', schema: 'Readiness' },
+          ],
+          secured,
+          inConnector: false,
+        },
+      ];
+    case 'openapi':
+      return [
+        {
+          ...endpointTexts.openapi,
+          method: 'get',
+          path,
+          parameters: [],
+          responses: [{ status: '200', description: 'The OpenAPI document.', schema: 'OpenApiDocument' }],
+          secured,
+          inConnector: false,
+        },
+      ];
+    case 'read':
+      return [
+        {
+          ...endpointTexts.read,
+          method: 'get',
+          path,
+          parameters: [referralIdParameter, correlationIdParameter],
+          responses: [
+            {
+              status: '200',
+              description: 'The referral; its ETag is also in the ETag header.',
+              schema: 'Referral',
+            },
+            problem('400', 'The referral id is not valid.'),
+            ...upstreamProblems,
+          ],
+          secured,
+          inConnector: true,
+        },
+      ];
+    case 'search':
+      return [
+        {
+          ...endpointTexts.search,
+          method: 'get',
+          path,
+          parameters: [...queryParameters(searchQuerySchema), correlationIdParameter],
+          responses: [
+            { status: '200', description: 'The matching referrals.', schema: 'ReferralSearchResult' },
+            problem('400', 'A search parameter is not valid; errors names each one.'),
+            ...upstreamProblems.filter((response) => response.status !== '404'),
+          ],
+          secured,
+          inConnector: true,
+        },
+      ];
+    case 'hook':
+      return [
+        {
+          ...endpointTexts.hook,
+          method: 'post',
+          path,
+          parameters: [
+            {
+              name: 'name',
+              in: 'path',
+              required: true,
+              title: 'Mapping name',
+              description: 'The name of the webhook mapping that knows this sender (see docs/webhooks.md).',
+              schema: { type: 'string' },
+            },
+          ],
+          requestBody: {
+            schema: 'WebhookPayload',
+            required: true,
+            title: 'Payload',
+            description: "The sender's own JSON payload, signed as its mapping requires.",
+            examples: [],
+          },
+          responses: [
+            { status: '200', description: 'The operation was applied.', schema: 'WebhookOutcome' },
+            {
+              status: '202',
+              description: 'No case of the mapping applies; nothing was changed.',
+              schema: 'WebhookOutcome',
+            },
+            problem('401', 'The signature is missing, wrong or stale; nothing was changed.'),
+            problem('404', 'No mapping of that name, or the referral was not found.'),
+            problem('409', 'Several referrals carry the external reference id.'),
+            problem('415', 'The payload is not JSON.'),
+            problem('422', 'The payload does not yield what the mapping needs.'),
+            ...upstreamProblems.filter((response) => response.status !== '404'),
+          ],
+          secured,
+          inConnector: false,
+        },
+      ];
+    case 'update': {
+      const operation = target.operation;
+      const schemaName = `${pascal(operation.name)}Request`;
+      schemas[schemaName] = jsonSchemaOf(operation.body, 'input');
+      const method = route.methods[0]?.toLowerCase() === 'patch' ? 'patch' : 'post';
+      const raw = method === 'patch';
+      return [
+        {
+          operationId: raw ? 'PatchReferral' : pascal(operation.name),
+          method,
+          path,
+          summary: operation.summary,
+          description: operation.description,
+          parameters: [referralIdParameter, preferParameter, ifMatchParameter, correlationIdParameter],
+          requestBody: {
+            schema: schemaName,
+            required: !operation.bodyOptional,
+            title: raw ? 'Patch document' : 'Details',
+            description: raw
+              ? 'The RFC 6902 operations to apply.'
+              : `What to record with this update; ${operation.bodyOptional ? 'every field is optional' : 'see each field'}.`,
+            examples: (documentedSamples[operation.name] ?? []).map((sample) => ({
+              summary: sample.summary,
+              value: sample.body,
+            })),
+          },
+          responses: [
+            {
+              status: '200',
+              description: 'Updated; the referral as it is now (when the updated referral was asked for).',
+              schema: 'Referral',
+            },
+            { status: '204', description: 'Updated; no body (the default).' },
+            problem('400', 'The request is not valid; errors names each field to fix. Nothing was sent.'),
+            problem('409', 'Partner Center reported a conflict with the referral’s state.'),
+            problem('412', 'The referral changed since the ETag was read.'),
+            problem('413', 'The body is too large.'),
+            problem('415', 'The body is not JSON.'),
+            ...upstreamProblems,
+          ],
+          secured,
+          // The connector's point is to spare makers JSON Patch.
+          inConnector: !raw,
+        },
+      ];
+    }
+  }
+}
+
+export function describeApi(routes: readonly DescribedRoute[]): ApiModel {
+  const schemas: Record<string, JsonSchema> = {
+    Referral: jsonSchemaOf(referralSchema, 'output'),
+    ReferralSearchResult: jsonSchemaOf(searchResultSchema, 'output'),
+    Problem: jsonSchemaOf(problemSchema, 'output'),
+    Health: jsonSchemaOf(healthSchema, 'output'),
+    Readiness: jsonSchemaOf(readinessReportSchema, 'output'),
+    WebhookOutcome: jsonSchemaOf(webhookOutcomeSchema, 'output'),
+    WebhookPayload: { type: 'object', title: 'Webhook payload', description: "The sender's own JSON." },
+    OpenApiDocument: { type: 'object', title: 'OpenAPI document', description: 'An OpenAPI 3.0 document.' },
+  };
+  const operations = routes.flatMap((route) => describeRoute(route, schemas));
+  return { operations, schemas };
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { routes } from '../../functions/routes';
+import { openApiDocument } from '../../shared/openapi';
+import { buildPatch } from '../../shared/operations/build-patch';
+import { operations } from '../../shared/operations/catalog';
+import { startStack, type Stack } from '../support/stack';
+
+type Json = Record<string, unknown>;
+interface Operation extends Json {
+  operationId: string;
+  summary: string;
+  description: string;
+  requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }> }> };
+  responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }>;
+  security: unknown[];
+}
+
+const document = openApiDocument(routes, 'https://contoso-referrals.azurewebsites.net/api') as {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Json> };
+};
+const operationAt = (path: string, method: string) => {
+  const found = document.paths[path]?.[method];
+  assert.ok(found, `${method} ${path}`);
+  return found;
+};
+
+describe('the OpenAPI document is generated from the route table', () => {
+  it('is valid OpenAPI 3.0 (swagger-parser)', async () => {
+    await SwaggerParser.validate(structuredClone(document) as never);
+  });
+
+  it('describes every route of the table but the fallback, with each of its methods', () => {
+    for (const route of routes.filter((candidate) => candidate.target.kind !== 'fallback')) {
+      for (const method of route.methods) operationAt(`/${route.route}`, method.toLowerCase());
+    }
+  });
+
+  it('takes summaries and descriptions from the operation catalog', () => {
+    const closeWon = operationAt('/referrals/{id}/close-won', 'post');
+    assert.equal(closeWon.summary, operations.closeWon.summary);
+    assert.equal(closeWon.description, operations.closeWon.description);
+  });
+
+  it('shows the documented samples as examples, and each example is a body the operation accepts', () => {
+    const examples = operationAt('/referrals/{id}/update-details', 'post').requestBody?.content[
+      'application/json'
+    ]?.examples;
+    assert.deepEqual(examples?.['example1']?.value, {
+      dealValue: '10000',
+      notes: 'Lorem ipsum dolor sit amet.',
+    });
+    for (const route of routes) {
+      if (route.target.kind !== 'update') continue;
+      const operation = route.target.operation;
+      const bodies = operationAt(`/${route.route}`, route.methods[0]?.toLowerCase() ?? '').requestBody
+        ?.content['application/json']?.examples;
+      for (const [name, example] of Object.entries(bodies ?? {})) {
+        assert.ok(buildPatch(operation, example.value).ok, `${operation.name} ${name} is accepted`);
+      }
+    }
+  });
+
+  it('documents errors as problem+json and the 200 referral schema', () => {
+    const read = operationAt('/referrals/{id}', 'get');
+    assert.equal(
+      read.responses['200']?.content?.['application/json']?.schema.$ref,
+      '#/components/schemas/Referral',
+    );
+    assert.equal(
+      read.responses['404']?.content?.['application/problem+json']?.schema.$ref,
+      '#/components/schemas/Problem',
+    );
+    assert.ok(document.components.schemas['Referral']);
+  });
+
+  it('requires the function key exactly where the route table does', () => {
+    for (const route of routes.filter((candidate) => candidate.target.kind !== 'fallback')) {
+      const operation = operationAt(`/${route.route}`, route.methods[0]?.toLowerCase() ?? '');
+      assert.deepEqual(
+        operation.security,
+        route.authLevel === 'function' ? [{ functionKey: [] }] : [],
+        route.name,
+      );
+    }
+  });
+});
+
+describe('GET /api/openapi.json', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  it('serves the generated document, with this host as the server', async () => {
+    const response = await fetch(`${stack.api}/openapi.json`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), openApiDocument(routes, stack.api));
+  });
+});
