@@ -10,7 +10,7 @@ import { createReferralSearch, type ReferralSearch } from '../referral-search/se
 import { PartnerCenterClient } from '../upstream/client';
 import { defaultRetryStrategies, type RetryStrategy } from '../upstream/retry-strategies';
 import { RetryingRelay, systemClock, type Clock } from '../upstream/retrying-relay';
-import { ReferralListClient } from '../upstream/referral-list';
+import { ReferralList } from '../upstream/referral-list';
 import { configuredWebhookIntake } from '../webhooks/configured-intake';
 import type { WebhookIntake } from '../webhooks/intake';
 import { createReferralsFacade, type ReferralsFacade } from './referrals-facade';
@@ -61,22 +61,14 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
     options.clock ?? systemClock,
   );
   const facade = createReferralsFacade(relay);
-  // The list has its own small connection pool: searches are rare next to updates.
-  const listClient = new ReferralListClient({
-    baseUrl: config.partnerCenterBaseUrl,
-    tokens: credentials,
-    timeoutMs: config.upstreamTimeoutMs,
-  });
-  const search = createReferralSearch(listClient);
+  const search = createReferralSearch(new ReferralList(config.partnerCenterBaseUrl, relay));
   return {
     config,
     credentials,
     facade,
     search,
     webhooks: configuredWebhookIntake({ settings: config.webhooks, facade, search }),
-    close: async () => {
-      await Promise.all([client.close(), listClient.close()]);
-    },
+    close: () => client.close(),
   };
 }
 

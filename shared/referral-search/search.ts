@@ -5,9 +5,10 @@
 import { z } from 'zod';
 import { ProblemError } from '../http/problem';
 import { referralSchema } from '../referral/referral-schema';
-import { UpstreamUnreachableError, type UpstreamReply } from '../upstream/client';
-import { invalidUpstreamBody, unreachable, upstreamFailure } from '../upstream/failure';
-import { ForeignNextLinkError, type PageRequest, type ReferralListClient } from '../upstream/referral-list';
+import type { UpstreamReply } from '../upstream/client';
+import { invalidUpstreamBody, upstreamFailure } from '../upstream/failure';
+import { ForeignNextLinkError, type PageRequest, type ReferralList } from '../upstream/referral-list';
+import type { CallBudget } from '../upstream/retrying-relay';
 import { hasUnconfirmedCriteria, matchesCriteria, odataQuery, type SearchQuery } from './query';
 
 /** At most this many upstream pages (of up to 100 referrals each) are read for one search. */
@@ -62,12 +63,15 @@ const foreignNextLink = () =>
       'Partner Center pointed the next page of results outside its referral list; the facade did not follow it.',
   });
 
-export function createReferralSearch(client: ReferralListClient): ReferralSearch {
-  async function fetchPage(page: PageRequest, correlationId: string): Promise<UpstreamReply> {
+export function createReferralSearch(list: ReferralList): ReferralSearch {
+  async function fetchPage(
+    page: PageRequest,
+    correlationId: string,
+    budget: CallBudget,
+  ): Promise<UpstreamReply> {
     try {
-      return await client.fetch(page, correlationId);
+      return await list.fetch(page, correlationId, budget);
     } catch (error) {
-      if (error instanceof UpstreamUnreachableError) throw unreachable(error);
       if (error instanceof ForeignNextLinkError) throw foreignNextLink();
       throw error;
     }
@@ -75,15 +79,18 @@ export function createReferralSearch(client: ReferralListClient): ReferralSearch
 
   return {
     async search(query, correlationId) {
+      const budget = list.startSearch();
       let reply = await fetchPage(
         { kind: 'first', query: odataQuery(query, { includeUnconfirmed: true }) },
         correlationId,
+        budget,
       );
       // A filter the reference does not confirm may be refused: ask again without it and filter here instead.
       if (reply.status === 400 && hasUnconfirmedCriteria(query)) {
         reply = await fetchPage(
           { kind: 'first', query: odataQuery(query, { includeUnconfirmed: false }) },
           correlationId,
+          budget,
         );
       }
       const matches: unknown[] = [];
@@ -102,7 +109,7 @@ export function createReferralSearch(client: ReferralListClient): ReferralSearch
             complete: done && matches.length <= query.top,
           };
         }
-        reply = await fetchPage({ kind: 'next', nextLink: page.nextLink }, correlationId);
+        reply = await fetchPage({ kind: 'next', nextLink: page.nextLink }, correlationId, budget);
       }
     },
   };

@@ -5,6 +5,7 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { AccessTokenSource } from '../credentials';
 
+/** A call on one referral. */
 export interface ReferralCall {
   readonly method: 'GET' | 'PATCH';
   readonly referralId: string;
@@ -16,6 +17,16 @@ export interface ReferralCall {
   /** Partner Center's idempotency key: one per logical call, the same on every retry of it. */
   readonly requestId: string;
 }
+
+/** A read of one page of the referral list, at a URL already checked to be the list on the configured origin. */
+export interface ListPageCall {
+  readonly method: 'GET';
+  readonly listUrl: string;
+  readonly correlationId: string;
+  readonly requestId: string;
+}
+
+export type UpstreamCall = ReferralCall | ListPageCall;
 
 export interface UpstreamReply {
   readonly status: number;
@@ -71,7 +82,7 @@ export class PartnerCenterClient {
   }
 
   /** One attempt (plus one resend with a renewed token after a 401); retries are the caller's business. */
-  async send(call: ReferralCall, limits: AttemptLimits = {}): Promise<UpstreamReply> {
+  async send(call: UpstreamCall, limits: AttemptLimits = {}): Promise<UpstreamReply> {
     const timeoutMs = Math.max(
       1,
       Math.min(limits.timeoutMs ?? this.options.timeoutMs, this.options.timeoutMs),
@@ -85,23 +96,30 @@ export class PartnerCenterClient {
     return reply;
   }
 
-  private async sendOnce(call: ReferralCall, token: string, timeoutMs: number): Promise<UpstreamReply> {
+  private async sendOnce(call: UpstreamCall, token: string, timeoutMs: number): Promise<UpstreamReply> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       accept: 'application/json',
       'ms-correlationid': call.correlationId,
       'ms-requestid': call.requestId,
     };
-    if (call.body !== undefined) headers['content-type'] = 'application/json';
-    if (call.returnRepresentation) headers['prefer'] = 'return=representation';
-    if (call.ifMatch !== undefined) headers['if-match'] = call.ifMatch;
+    let url: string;
+    let payload: string | undefined;
+    if ('listUrl' in call) {
+      url = call.listUrl;
+    } else {
+      url = this.options.baseUrl + referralsPath + encodeURIComponent(call.referralId);
+      payload = call.body;
+      if (payload !== undefined) headers['content-type'] = 'application/json';
+      if (call.returnRepresentation) headers['prefer'] = 'return=representation';
+      if (call.ifMatch !== undefined) headers['if-match'] = call.ifMatch;
+    }
 
-    const url = this.options.baseUrl + referralsPath + encodeURIComponent(call.referralId);
     try {
       const response = await request(url, {
         method: call.method,
         headers,
-        body: call.body,
+        body: payload,
         dispatcher: this.dispatcher,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,

@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   UpstreamUnreachableError,
   type AttemptLimits,
-  type ReferralCall,
+  type UpstreamCall,
   type UpstreamReply,
 } from './client';
 import {
@@ -45,7 +45,7 @@ export interface CallBudget {
 }
 
 export interface Sender {
-  send(call: ReferralCall, limits?: AttemptLimits): Promise<UpstreamReply>;
+  send(call: UpstreamCall, limits?: AttemptLimits): Promise<UpstreamReply>;
 }
 
 export type GiveUpReason =
@@ -96,7 +96,7 @@ export class RetryingRelay {
     return { deadline: this.clock.now() + this.policy.deadlineMs, attempts: 0 };
   }
 
-  async send(call: ReferralCall, options: RelayOptions): Promise<RelayResult> {
+  async send(call: UpstreamCall, options: RelayOptions): Promise<RelayResult> {
     const { budget } = options;
     const isWrite = call.method !== 'GET';
     let mayHaveApplied = false;
@@ -152,7 +152,7 @@ export class RetryingRelay {
   }
 
   private async attempt(
-    call: ReferralCall,
+    call: UpstreamCall,
     remainingMs: number,
     acceptReply: ((reply: UpstreamReply) => boolean) | undefined,
   ): Promise<{ reply?: UpstreamReply; error?: UpstreamUnreachableError }> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { seededIds, seedReferrals } from '../../dev/simulator/seed';
 import { startStack, type Stack } from '../support/stack';
+import { virtualClock } from '../support/virtual-clock';
 
 interface SearchBody {
   value: { id: string; status: string; substatus: string }[];
@@ -174,6 +175,46 @@ describe('paging follows @odata.nextLink up to a bound', () => {
       assert.equal(body.count, 3);
       assert.equal(body.complete, false);
       assert.equal(listCalls(stack).length, 2);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('searching shares the relay of every other call', () => {
+  it('retries a throttled page, with one MS-RequestId per page across its attempts, and honours Retry-After', async () => {
+    const clock = virtualClock();
+    const stack = await startStack({}, { clock }, { pageSize: 1 });
+    try {
+      stack.simulator.failNext({ kind: 'status', status: 429, headers: { 'retry-after': '7' } });
+      const { response, body } = await search(stack, 'direction=Incoming&top=10');
+      assert.equal(response.status, 200);
+      assert.equal(body.count, 2);
+      assert.deepEqual(clock.sleeps, [7000]);
+      const lists = stack.simulator.calls.filter((call) => !/referrals\/[^?]/.test(call.path));
+      assert.equal(
+        lists[0]?.headers['ms-requestid'],
+        lists[1]?.headers['ms-requestid'],
+        'the retry of page 1',
+      );
+      assert.notEqual(
+        lists[1]?.headers['ms-requestid'],
+        lists[2]?.headers['ms-requestid'],
+        'page 2 is a new request',
+      );
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('answers a 503 problem with Retry-After once the budget is spent', async () => {
+    const stack = await startStack({ PARTNER_CENTER_MAX_ATTEMPTS: '2' }, { clock: virtualClock() });
+    try {
+      stack.simulator.failNext({ kind: 'status', status: 503 }, { kind: 'status', status: 503 });
+      const response = await fetch(`${stack.api}/referrals?status=New`);
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get('content-type'), 'application/problem+json');
+      assert.ok(response.headers.get('retry-after'));
     } finally {
       await stack.close();
     }
