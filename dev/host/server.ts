@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, flatHeaders, listen } from '../node-http';
 import { HttpRequest, InvocationContext, type HttpHandler, type HttpResponseInit } from '@azure/functions';
 import { createHandler } from '../../functions/handlers';
 import { matchRoute } from '../../functions/route-matcher';
@@ -48,14 +48,6 @@ function readCapped(request: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function headersOf(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
 function write(response: ServerResponse, init: HttpResponseInit): void {
   const body =
     typeof init.body === 'string'
@@ -96,7 +88,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const httpRequest = new HttpRequest({
       method,
       url: url.toString(),
-      headers: headersOf(request),
+      headers: flatHeaders(request),
       query: Object.fromEntries(url.searchParams),
       params: match.kind === 'matched' ? match.params : {},
       ...(body.length > 0 ? { body: { bytes: body } } : {}),
@@ -120,19 +112,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
-  );
-  const address = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   return {
-    url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : (options.host ?? '127.0.0.1')}:${String(address.port)}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-      }),
+    url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : (options.host ?? '127.0.0.1')}:${String(port)}`,
+    close: () => closeServer(server),
   };
 }

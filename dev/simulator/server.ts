@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, flatHeaders, listen, readBody } from '../node-http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { transitionRefusal } from '../../shared/referral/status';
@@ -116,25 +116,6 @@ const partnerError = (
   status,
   body: { error: { code, message, ...(inner ? { innerError: inner } : {}) } },
 });
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    request.on('error', reject);
-  });
-}
-
-function flatHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
 
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const seed = options.referrals ?? seedReferrals();
@@ -351,13 +332,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     connections++;
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
-  );
-  const address = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
 
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${String(address.port)}`,
+    url: `http://${options.host ?? '127.0.0.1'}:${String(port)}`,
     calls,
     referral: (id) => {
       const found = store.get(id);
@@ -381,13 +359,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     clearFaults,
     faultsInjected,
     connections: () => connections,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-      }),
+    close: () => closeServer(server),
   };
 }

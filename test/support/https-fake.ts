@@ -1,7 +1,7 @@
 /** The plumbing the local HTTPS fakes share: a server on an ephemeral loopback port and body reading. */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody } from '../../dev/node-http';
 import type { TestCertificate } from './tls';
 
 export type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
@@ -11,16 +11,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    request.on('error', reject);
-  });
-}
+export { readBody };
 
 export function sendJson(
   response: ServerResponse,
@@ -52,16 +43,6 @@ export async function startHttpsServer(
       );
     },
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${String(port)}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  const port = await listen(server, 0, '127.0.0.1');
+  return { url: `https://127.0.0.1:${String(port)}`, close: () => closeServer(server) };
 }
