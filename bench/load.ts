@@ -34,6 +34,9 @@ export interface LoadResult {
   readonly maxMs: number;
   /** Answers with another status than the scenario expects, plus transport errors and timeouts. */
   readonly unexpected: number;
+  /** CPU time per request of the process serving the path (the simulator's own for `simulator`). */
+  readonly serverCpuMicrosPerRequest?: number;
+  readonly simulatorCpuMicrosPerRequest?: number;
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {

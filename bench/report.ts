@@ -61,6 +61,8 @@ export interface Target {
 }
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
+const cpu = (micros: number | undefined) =>
+  micros === undefined || Number.isNaN(micros) ? 'n/a' : String(micros);
 const percent = (ratio: number) => `${(ratio * 100).toFixed(0)}%`;
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -77,6 +79,8 @@ export function ratios(result: ScenarioResult) {
     p50AddedVsRelayMs: facade.p50Ms - relay.p50Ms,
     p99AddedVsRelayMs: facade.p99Ms - relay.p99Ms,
     p99AddedVsSimulatorMs: facade.p99Ms - simulator.p99Ms,
+    cpuVsRelay:
+      (facade.serverCpuMicrosPerRequest ?? Number.NaN) / (relay.serverCpuMicrosPerRequest ?? Number.NaN),
   };
 }
 
@@ -153,7 +157,17 @@ export function renderMarkdown(results: BenchResults): string {
     '## Throughput and latency',
     '',
     table(
-      ['scenario', 'path', 'req/s', 'p50', 'p90', 'p99', 'unexpected'],
+      [
+        'scenario',
+        'path',
+        'req/s',
+        'p50',
+        'p90',
+        'p99',
+        'server CPU µs/req',
+        'simulator CPU µs/req',
+        'unexpected',
+      ],
       results.scenarios.flatMap((scenario) =>
         (['simulator', 'relay', 'facade'] as const).map((path) => {
           const run = scenario.best[path];
@@ -164,6 +178,8 @@ export function renderMarkdown(results: BenchResults): string {
             fixed(run.p50Ms),
             fixed(run.p90Ms),
             fixed(run.p99Ms),
+            cpu(run.serverCpuMicrosPerRequest),
+            cpu(run.simulatorCpuMicrosPerRequest),
             String(run.unexpected),
           ];
         }),
@@ -180,6 +196,7 @@ export function renderMarkdown(results: BenchResults): string {
         'p50 added vs relay',
         'p99 added vs relay',
         'p99 added vs simulator',
+        'CPU per request vs relay',
       ],
       results.scenarios.map((scenario) => {
         const ratio = ratios(scenario);
@@ -190,6 +207,7 @@ export function renderMarkdown(results: BenchResults): string {
           `${fixed(ratio.p50AddedVsRelayMs)} ms`,
           `${fixed(ratio.p99AddedVsRelayMs)} ms`,
           `${fixed(ratio.p99AddedVsSimulatorMs)} ms`,
+          Number.isNaN(ratio.cpuVsRelay) ? 'n/a' : `${fixed(ratio.cpuVsRelay)}×`,
         ];
       }),
     ),

@@ -4,7 +4,7 @@
  * 100,000 facade requests and the facade's RSS along the way.
  *
  * Options: --long, --in-process, --connections N (16), --duration S (4), --warmup S (1), --rounds N (2),
- * --out NAME (latest).
+ * --cold-runs N (5), --scenarios a,b (all), --out NAME (latest).
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform } from 'node:os';
@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'cold-runs': { type: 'string', default: '5' },
     out: { type: 'string', default: 'latest' },
+    scenarios: { type: 'string', default: scenarios.map((scenario) => scenario.name).join(',') },
   },
 });
 
@@ -53,6 +54,7 @@ const settings = {
   rounds: Number(args.rounds),
 };
 const coldRuns = Number(args['cold-runs']);
+const selected = scenarios.filter((scenario) => args.scenarios.split(',').includes(scenario.name));
 const resultsDir = join(__dirname, '..', '..', 'bench', 'results');
 const LONG_RUN_REQUESTS = 100_000;
 const LONG_RUN_CHUNK = 10_000;
@@ -86,13 +88,21 @@ async function measureScenario(
         firstSequence: nextSequence(),
       });
       await topology.drainCalls(true);
-      const result = await topology.load({
+      const cpuBefore = topology.cpuMs(path);
+      const run = await topology.load({
         ...common,
         durationSeconds: settings.durationSeconds,
         firstSequence: nextSequence(),
       });
+      const cpuAfter = topology.cpuMs(path);
+      const perRequest = (ms: number) => Math.round((ms * 1000) / run.requests);
+      const result: LoadResult = {
+        ...run,
+        serverCpuMicrosPerRequest: perRequest(cpuAfter.server - cpuBefore.server),
+        simulatorCpuMicrosPerRequest: perRequest(cpuAfter.simulator - cpuBefore.simulator),
+      };
       say(
-        `  ${name} ${path.padEnd(9)} ${String(result.requestsPerSecond).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)}  p99 ${result.p99Ms.toFixed(2)} ms  unexpected ${String(result.unexpected)}`,
+        `  ${name} ${path.padEnd(9)} ${String(result.requestsPerSecond).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)}  p99 ${result.p99Ms.toFixed(2)} ms  cpu ${String(result.serverCpuMicrosPerRequest)} µs/req  unexpected ${String(result.unexpected)}`,
       );
       rounds.push(result);
     }
@@ -181,13 +191,13 @@ async function main(): Promise<void> {
     say('cold start');
     const cold = await coldStart(topology);
     const measured: ScenarioResult[] = [];
-    for (const scenario of scenarios) {
+    for (const scenario of selected) {
       say(`scenario ${scenario.name}`);
       measured.push(await measureScenario(topology, scenario.name, scenario.title));
     }
     say('upstream calls per 1,000 facade requests');
     const upstreamCalls: UpstreamCount[] = [];
-    for (const scenario of scenarios) upstreamCalls.push(await countUpstreamCalls(topology, scenario.name));
+    for (const scenario of selected) upstreamCalls.push(await countUpstreamCalls(topology, scenario.name));
     const served = measured
       .flatMap((scenario) => scenario.rounds)
       .filter((run) => run.path === 'facade')

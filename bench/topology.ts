@@ -15,7 +15,7 @@ import { loadConfig } from '../shared/config';
 import { createServices } from '../shared/facade/services';
 import { benchReferrals } from './fixtures';
 import { forkChild } from './ipc';
-import { runLoad, type LoadResult, type LoadSpec } from './load';
+import { runLoad, type LoadResult, type LoadSpec, type PathName } from './load';
 import { startMinimalRelay } from './minimal-relay';
 import type { CallCounts } from './processes/simulator';
 
@@ -30,11 +30,23 @@ export interface Topology {
   drainCalls(reset: boolean): Promise<CallCounts>;
   /** Resident set size of the process serving the facade. */
   facadeRssBytes(): number;
+  /** CPU time (user + system, ms) used so far by the process that serves `path`, and by the simulator. */
+  cpuMs(path: PathName): { readonly server: number; readonly simulator: number };
   close(): Promise<void>;
 }
 
 export const distRoot = join(__dirname, '..');
 export const localHostMain = join(distRoot, 'dev', 'host', 'main.js');
+
+/** Clock ticks per second of /proc/<pid>/stat; 100 on every mainstream Linux build. */
+const CLOCK_TICKS = 100;
+
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; fields are counted after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
 
 export function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
@@ -99,6 +111,10 @@ async function startSeparate(): Promise<Topology> {
     load: (spec) => loader.ask<LoadResult>({ ...spec, url: urls[spec.path], accessToken }),
     drainCalls: (reset) => simulator.ask<CallCounts>(reset ? 'reset' : 'drain'),
     facadeRssBytes: () => rssOf(host.pid ?? 0),
+    cpuMs: (path) => {
+      const pids = { simulator: simulator.process.pid, relay: relay.process.pid, facade: host.pid };
+      return { server: cpuMsOf(pids[path] ?? 0), simulator: cpuMsOf(simulator.process.pid ?? 0) };
+    },
     close: async () => {
       const exited = new Promise((resolve) => host.once('exit', resolve));
       host.kill('SIGTERM');
@@ -134,6 +150,8 @@ async function startInProcess(): Promise<Topology> {
       return Promise.resolve(counts);
     },
     facadeRssBytes: () => process.memoryUsage.rss(),
+    // One process serves every path: its CPU time cannot be told apart.
+    cpuMs: () => ({ server: Number.NaN, simulator: Number.NaN }),
     close: async () => {
       await host.close();
       await services.close();
