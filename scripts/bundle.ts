@@ -8,23 +8,21 @@
  */
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import packageJson from '../package.json';
 
-export const bundleDir = 'dist-bundle';
-export const bundleEntry = join(bundleDir, 'index.js');
+/** Provided by the Functions Node.js worker, never deployed. */
+export const workerProvidedModules = ['@azure/functions-core'];
 
-async function main(): Promise<void> {
-  await rm(bundleDir, { recursive: true, force: true });
-  await mkdir(bundleDir, { recursive: true });
-  const result = await build({
-    entryPoints: ['functions/index.ts'],
-    outfile: bundleEntry,
+export function bundleOptions(outfile: string): BuildOptions & { metafile: true } {
+  return {
+    entryPoints: [join(__dirname, '..', 'functions', 'index.ts')],
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    external: ['@azure/functions-core'],
+    external: workerProvidedModules,
     // Stack traces in Application Insights map back to the sources with NODE_OPTIONS=--enable-source-maps.
     sourcemap: 'linked',
     sourcesContent: false,
@@ -35,9 +33,16 @@ async function main(): Promise<void> {
     legalComments: 'linked',
     metafile: true,
     logLevel: 'warning',
-  });
-  await writeFile(join(bundleDir, 'meta.json'), JSON.stringify(result.metafile));
-  await copyFile('host.json', join(bundleDir, 'host.json'));
+  };
+}
+
+/** Writes the deployable folder: the bundle, its source map and licences, host.json and a package.json. */
+export async function writeBundle(dir: string): Promise<Metafile> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const result = await build(bundleOptions(join(dir, 'index.js')));
+  await writeFile(join(dir, 'meta.json'), JSON.stringify(result.metafile));
+  await copyFile(join(__dirname, '..', 'host.json'), join(dir, 'host.json'));
   const deployed = {
     name: packageJson.name,
     version: packageJson.version,
@@ -48,12 +53,23 @@ async function main(): Promise<void> {
     main: 'index.js',
     engines: packageJson.engines,
   };
-  await writeFile(join(bundleDir, 'package.json'), `${JSON.stringify(deployed, null, 2)}\n`);
-  const bytes = result.metafile.outputs[bundleEntry]?.bytes ?? 0;
-  process.stdout.write(`bundle: ${bundleEntry} (${(bytes / 1024).toFixed(0)} KiB)\n`);
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify(deployed, null, 2)}\n`);
+  return result.metafile;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bundle failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  const dir = join(__dirname, '..', 'dist-bundle');
+  writeBundle(dir).then(
+    (metafile) => {
+      const bytes = Object.values(metafile.outputs).reduce(
+        (sum, output) => sum + (output.entryPoint ? output.bytes : 0),
+        0,
+      );
+      process.stdout.write(`bundle: dist-bundle/index.js (${(bytes / 1024).toFixed(0)} KiB)\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(`bundle failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
