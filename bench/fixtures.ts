@@ -23,13 +23,14 @@ export function benchReferrals(): Referral[] {
 }
 
 export interface BenchRequest {
-  readonly method: 'POST' | 'PATCH';
+  readonly method: 'GET' | 'POST' | 'PATCH';
   readonly path: string;
   readonly headers: Record<string, string>;
   readonly body: string;
 }
 
-export type ScenarioName = 'close-won' | 'update-details' | 'add-member' | 'validation-failure';
+export type ScenarioName =
+  'close-won' | 'update-details' | 'add-member' | 'validation-failure' | 'local-host-floor';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -145,3 +146,19 @@ export const scenarios: readonly Scenario[] = [
       upstreamPatch(sequence, token, [{ op: 'remove', path: '/details/dealValue' }], false),
   },
 ];
+
+/**
+ * Not a facade operation: `GET /api/health` through the local host measures what the Functions programming model
+ * costs per request on its own (the library's HttpRequest and InvocationContext, the handler wrapper, the log
+ * line), with no body, no validation and no upstream call. Facade path only.
+ */
+export const localHostFloor: Scenario = {
+  name: 'local-host-floor',
+  title: 'local host floor: GET /api/health',
+  facadeStatus: 200,
+  upstreamStatus: 200,
+  facade: () => ({ method: 'GET', path: '/api/health', headers: {}, body: '' }),
+  upstream: () => {
+    throw new Error('the local host floor has no upstream request');
+  },
+};

@@ -4,7 +4,7 @@
  */
 import { createHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { scenarios, type BenchRequest, type ScenarioName } from './fixtures';
+import { localHostFloor, scenarios, type BenchRequest, type ScenarioName } from './fixtures';
 
 export type PathName = 'simulator' | 'relay' | 'facade';
 
@@ -40,7 +40,7 @@ export interface LoadResult {
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const scenario = scenarios.find((candidate) => candidate.name === spec.scenario);
+  const scenario = [...scenarios, localHostFloor].find((candidate) => candidate.name === spec.scenario);
   if (!scenario) throw new Error(`unknown scenario ${spec.scenario}`);
   const expected = spec.path === 'facade' ? scenario.facadeStatus : scenario.upstreamStatus;
   const build = (sequence: number): BenchRequest =>

@@ -4,6 +4,7 @@
  * 100,000 facade requests and the facade's RSS along the way.
  *
  * Options: --long, --in-process, --connections N (16), --duration S (4), --warmup S (1), --rounds N (2),
+ * --latency-connections N (1, for the round-trip runs),
  * --cold-runs N (5), --scenarios a,b (all), --out NAME (latest).
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '2' },
+    'latency-connections': { type: 'string', default: '1' },
     'cold-runs': { type: 'string', default: '5' },
     out: { type: 'string', default: 'latest' },
     scenarios: { type: 'string', default: scenarios.map((scenario) => scenario.name).join(',') },
@@ -52,6 +54,7 @@ const settings = {
   warmupSeconds: Number(args.warmup),
   durationSeconds: Number(args.duration),
   rounds: Number(args.rounds),
+  latencyConnections: Number(args['latency-connections']),
 };
 const coldRuns = Number(args['cold-runs']);
 const selected = scenarios.filter((scenario) => args.scenarios.split(',').includes(scenario.name));
@@ -111,12 +114,51 @@ async function measureScenario(
     const runs = rounds.filter((run) => run.path === path);
     return runs.reduce((best, run) => (run.requestsPerSecond > best.requestsPerSecond ? run : best));
   };
+  /*
+   * At saturation latency is mostly queueing behind the slowest process. One connection shows the round trip
+   * itself. (autocannon's fixed rates send each second's budget in a burst, so they measure bursts instead.)
+   */
+  const roundTrip: Partial<Record<PathName, LoadResult>> = {};
+  for (const path of ['simulator', 'relay', 'facade'] as const) {
+    await topology.drainCalls(true);
+    const run = await topology.load({
+      path,
+      scenario: name,
+      connections: settings.latencyConnections,
+      durationSeconds: settings.durationSeconds,
+      firstSequence: nextSequence(),
+    });
+    say(
+      `  ${name} ${path.padEnd(9)} ${String(settings.latencyConnections)} connection(s): ${String(run.requestsPerSecond)} req/s  p50 ${run.p50Ms.toFixed(2)}  p99 ${run.p99Ms.toFixed(2)} ms  unexpected ${String(run.unexpected)}`,
+    );
+    roundTrip[path] = run;
+  }
+  const { simulator, relay, facade } = roundTrip;
+  if (!simulator || !relay || !facade) throw new Error('a round-trip run is missing');
   return {
     scenario: name,
     title,
     best: { simulator: bestOf('simulator'), relay: bestOf('relay'), facade: bestOf('facade') },
+    roundTrip: { simulator, relay, facade },
     rounds,
   };
+}
+
+/** The local host's own cost per request, without the facade's work (see `localHostFloor`). */
+async function measureFloor(topology: Topology): Promise<LoadResult> {
+  const common = { path: 'facade', scenario: 'local-host-floor', connections: settings.connections } as const;
+  await topology.load({ ...common, durationSeconds: settings.warmupSeconds });
+  const cpuBefore = topology.cpuMs('facade');
+  const run = await topology.load({ ...common, durationSeconds: settings.durationSeconds });
+  const cpuAfter = topology.cpuMs('facade');
+  const result = {
+    ...run,
+    serverCpuMicrosPerRequest: Math.round(((cpuAfter.server - cpuBefore.server) * 1000) / run.requests),
+  };
+  say(
+    `  local host floor ${String(result.requestsPerSecond)} req/s  p50 ${result.p50Ms.toFixed(2)}  p99 ${result.p99Ms.toFixed(2)} ms  cpu ${String(result.serverCpuMicrosPerRequest)} µs/req`,
+  );
+  return result;
 }
 
 async function countUpstreamCalls(topology: Topology, name: ScenarioName): Promise<UpstreamCount> {
@@ -195,6 +237,8 @@ async function main(): Promise<void> {
       say(`scenario ${scenario.name}`);
       measured.push(await measureScenario(topology, scenario.name, scenario.title));
     }
+    say('local host floor');
+    const localHostFloor = await measureFloor(topology);
     say('upstream calls per 1,000 facade requests');
     const upstreamCalls: UpstreamCount[] = [];
     for (const scenario of selected) upstreamCalls.push(await countUpstreamCalls(topology, scenario.name));
@@ -219,6 +263,7 @@ async function main(): Promise<void> {
       },
       settings,
       scenarios: measured,
+      localHostFloor,
       upstreamCalls,
       coldStart: cold,
       memory,
