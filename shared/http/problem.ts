@@ -65,10 +65,20 @@ export interface ProblemInit {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Thrown anywhere in the pipeline to end the call with a problem response. */
+/**
+ * Thrown anywhere in the pipeline to end the call with a problem response. A problem is an answer, not a fault:
+ * nothing reads its stack, and capturing one through the async call chain was the largest single cost of a
+ * rejected request (see docs/performance.md), so none is captured.
+ */
 export class ProblemError extends Error {
-  constructor(readonly problem: ProblemInit) {
+  readonly problem: ProblemInit;
+
+  constructor(problem: ProblemInit) {
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${String(problem.status)} ${problem.title}: ${problem.detail}`);
+    Error.stackTraceLimit = stackTraceLimit;
+    this.problem = problem;
     this.name = 'ProblemError';
   }
 }

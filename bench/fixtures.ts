@@ -1,0 +1,164 @@
+/**
+ * What the benchmark sends: the referrals the simulator holds, and for each scenario the facade request and the
+ * Partner Center request it stands for, so the three paths put the same work on the simulator.
+ */
+import { seedReferrals, seededIds, type Referral } from '../dev/simulator/seed';
+
+/** Enough referrals that add-member's growing team lists stay short between resets. */
+export const REFERRAL_COUNT = 2_000;
+export const UPSTREAM_PATH = '/v1.0/engagements/referrals/';
+
+export function benchReferralId(index: number): string {
+  return `00000000-0000-4000-8000-${String(index % REFERRAL_COUNT).padStart(12, '0')}`;
+}
+
+/** Active/Accepted referrals cloned from the seeded one, so every operation below is a valid transition. */
+export function benchReferrals(): Referral[] {
+  const template = seedReferrals().find((referral) => referral.id === seededIds.active);
+  if (!template) throw new Error('the simulator seed has no active referral');
+  return Array.from({ length: REFERRAL_COUNT }, (_, index) => ({
+    ...structuredClone(template),
+    id: benchReferralId(index),
+  }));
+}
+
+export interface BenchRequest {
+  readonly method: 'GET' | 'POST' | 'PATCH';
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export type ScenarioName =
+  'close-won' | 'update-details' | 'add-member' | 'validation-failure' | 'local-host-floor';
+
+export interface Scenario {
+  readonly name: ScenarioName;
+  readonly title: string;
+  /** The status every path must answer with; anything else is counted as an error. */
+  readonly facadeStatus: number;
+  readonly upstreamStatus: number;
+  facade(sequence: number): BenchRequest;
+  /** The request the facade sends upstream for the same call: what the direct and relay paths send. */
+  upstream(sequence: number, accessToken: string): BenchRequest;
+}
+
+const correlationId = '6b1f4e52-3c1d-4a8e-9f0a-2d5c7b9e1a34';
+const requestId = 'c2a1d0e9-8b7a-4c6d-9e5f-4a3b2c1d0e9f';
+
+function upstreamPatch(sequence: number, accessToken: string, patch: unknown, prefer: boolean): BenchRequest {
+  return {
+    method: 'PATCH',
+    path: UPSTREAM_PATH + benchReferralId(sequence),
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'ms-correlationid': correlationId,
+      'ms-requestid': requestId,
+      ...(prefer ? { prefer: 'return=representation' } : {}),
+    },
+    body: JSON.stringify(patch),
+  };
+}
+
+function facadePost(sequence: number, operation: string, body: unknown, prefer: boolean): BenchRequest {
+  return {
+    method: 'POST',
+    path: `/api/referrals/${benchReferralId(sequence)}/${operation}`,
+    headers: {
+      'content-type': 'application/json',
+      ...(prefer ? { prefer: 'return=representation' } : {}),
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+/** A distinct member per call, so an idempotent add-member never finds the member already there. */
+function member(sequence: number) {
+  return {
+    email: `seller${String(sequence)}@contoso.com`,
+    firstName: 'Jane',
+    lastName: 'Doe',
+    phoneNumber: '0000000001',
+  };
+}
+
+export const scenarios: readonly Scenario[] = [
+  {
+    name: 'close-won',
+    title: 'close-won (dealValue, currency)',
+    facadeStatus: 204,
+    upstreamStatus: 204,
+    facade: (sequence) => facadePost(sequence, 'close-won', { dealValue: 10000, currency: 'USD' }, false),
+    upstream: (sequence, token) =>
+      upstreamPatch(
+        sequence,
+        token,
+        [
+          { op: 'replace', path: '/status', value: 'Closed' },
+          { op: 'replace', path: '/substatus', value: 'Won' },
+          { op: 'replace', path: '/details/dealValue', value: '10000' },
+          { op: 'replace', path: '/details/currency', value: 'USD' },
+        ],
+        false,
+      ),
+  },
+  {
+    name: 'update-details',
+    title: 'update-details (documented sample 1)',
+    facadeStatus: 204,
+    upstreamStatus: 204,
+    facade: (sequence) =>
+      facadePost(
+        sequence,
+        'update-details',
+        { dealValue: '10000', notes: 'Lorem ipsum dolor sit amet.' },
+        false,
+      ),
+    upstream: (sequence, token) =>
+      upstreamPatch(
+        sequence,
+        token,
+        [
+          { op: 'replace', path: '/details/dealValue', value: '10000' },
+          { op: 'replace', path: '/details/notes', value: 'Lorem ipsum dolor sit amet.' },
+        ],
+        false,
+      ),
+  },
+  {
+    name: 'add-member',
+    title: 'add-member with Prefer: return=representation',
+    facadeStatus: 200,
+    upstreamStatus: 200,
+    facade: (sequence) => facadePost(sequence, 'add-member', member(sequence), true),
+    upstream: (sequence, token) =>
+      upstreamPatch(sequence, token, [{ op: 'add', path: '/team/-', value: member(sequence) }], true),
+  },
+  {
+    name: 'validation-failure',
+    title: 'validation failure (facade: 400 without upstream; others: upstream 400)',
+    facadeStatus: 400,
+    upstreamStatus: 400,
+    facade: (sequence) => facadePost(sequence, 'close-won', { dealValue: 'ten thousand' }, false),
+    upstream: (sequence, token) =>
+      upstreamPatch(sequence, token, [{ op: 'remove', path: '/details/dealValue' }], false),
+  },
+];
+
+/**
+ * Not a facade operation: `GET /api/health` through the local host measures what the Functions programming model
+ * costs per request on its own (the library's HttpRequest and InvocationContext, the handler wrapper, the log
+ * line), with no body, no validation and no upstream call. Facade path only.
+ */
+export const localHostFloor: Scenario = {
+  name: 'local-host-floor',
+  title: 'local host floor: GET /api/health',
+  facadeStatus: 200,
+  upstreamStatus: 200,
+  facade: () => ({ method: 'GET', path: '/api/health', headers: {}, body: '' }),
+  upstream: () => {
+    throw new Error('the local host floor has no upstream request');
+  },
+};

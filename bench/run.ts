@@ -1,0 +1,286 @@
+/**
+ * `npm run bench`: throughput, latency, upstream call counts and cold start of the facade, next to the
+ * simulator called directly and a minimal relay, in one run of a few minutes. `npm run bench -- --long` adds
+ * 100,000 facade requests and the facade's RSS along the way.
+ *
+ * Options: --long, --in-process, --connections N (16), --duration S (4), --warmup S (1), --rounds N (2),
+ * --latency-connections N (1, for the round-trip runs),
+ * --cold-runs N (5), --scenarios a,b (all), --out NAME (latest).
+ */
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, platform } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  bundlePath,
+  medianOf,
+  timeHostStart,
+  timeImport,
+  tscEntryPath,
+  type HostTiming,
+  type ImportTiming,
+} from './cold-start';
+import { scenarios, type ScenarioName } from './fixtures';
+import type { LoadResult, PathName } from './load';
+import {
+  evaluateTargets,
+  renderMarkdown,
+  type BenchResults,
+  type MemorySample,
+  type ScenarioResult,
+  type UpstreamCount,
+} from './report';
+import { startTopology, type Topology, type TopologyKind } from './topology';
+
+const { values: args } = parseArgs({
+  options: {
+    long: { type: 'boolean', default: false },
+    'in-process': { type: 'boolean', default: false },
+    connections: { type: 'string', default: '16' },
+    duration: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '2' },
+    'latency-connections': { type: 'string', default: '1' },
+    'cold-runs': { type: 'string', default: '5' },
+    out: { type: 'string', default: 'latest' },
+    scenarios: { type: 'string', default: scenarios.map((scenario) => scenario.name).join(',') },
+  },
+});
+
+const topologyKind: TopologyKind = args['in-process'] ? 'in-process' : 'separate';
+const settings = {
+  topology: topologyKind,
+  connections: Number(args.connections),
+  warmupSeconds: Number(args.warmup),
+  durationSeconds: Number(args.duration),
+  rounds: Number(args.rounds),
+  latencyConnections: Number(args['latency-connections']),
+};
+const coldRuns = Number(args['cold-runs']);
+const selected = scenarios.filter((scenario) => args.scenarios.split(',').includes(scenario.name));
+const resultsDir = join(__dirname, '..', '..', 'bench', 'results');
+const LONG_RUN_REQUESTS = 100_000;
+const LONG_RUN_CHUNK = 10_000;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+/** Distinct request sequences per run, so each run meets fresh members and spreads over the referrals. */
+let sequence = 0;
+function nextSequence(): number {
+  sequence += 1_000_000;
+  return sequence;
+}
+
+async function measureScenario(
+  topology: Topology,
+  name: ScenarioName,
+  title: string,
+): Promise<ScenarioResult> {
+  const rounds: LoadResult[] = [];
+  for (let round = 0; round < settings.rounds; round++) {
+    // Alternating the order cancels drift in the machine's background load between paths.
+    const order: PathName[] =
+      round % 2 === 0 ? ['simulator', 'relay', 'facade'] : ['facade', 'relay', 'simulator'];
+    for (const path of order) {
+      const common = { path, scenario: name, connections: settings.connections };
+      await topology.drainCalls(true);
+      await topology.load({
+        ...common,
+        durationSeconds: settings.warmupSeconds,
+        firstSequence: nextSequence(),
+      });
+      await topology.drainCalls(true);
+      const cpuBefore = topology.cpuMs(path);
+      const run = await topology.load({
+        ...common,
+        durationSeconds: settings.durationSeconds,
+        firstSequence: nextSequence(),
+      });
+      const cpuAfter = topology.cpuMs(path);
+      const perRequest = (ms: number) => Math.round((ms * 1000) / run.requests);
+      const result: LoadResult = {
+        ...run,
+        serverCpuMicrosPerRequest: perRequest(cpuAfter.server - cpuBefore.server),
+        simulatorCpuMicrosPerRequest: perRequest(cpuAfter.simulator - cpuBefore.simulator),
+      };
+      say(
+        `  ${name} ${path.padEnd(9)} ${String(result.requestsPerSecond).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)}  p99 ${result.p99Ms.toFixed(2)} ms  cpu ${String(result.serverCpuMicrosPerRequest)} µs/req  unexpected ${String(result.unexpected)}`,
+      );
+      rounds.push(result);
+    }
+  }
+  const bestOf = (path: PathName): LoadResult => {
+    const runs = rounds.filter((run) => run.path === path);
+    return runs.reduce((best, run) => (run.requestsPerSecond > best.requestsPerSecond ? run : best));
+  };
+  /*
+   * At saturation latency is mostly queueing behind the slowest process. One connection shows the round trip
+   * itself. (autocannon's fixed rates send each second's budget in a burst, so they measure bursts instead.)
+   */
+  const roundTrip: Partial<Record<PathName, LoadResult>> = {};
+  for (const path of ['simulator', 'relay', 'facade'] as const) {
+    await topology.drainCalls(true);
+    const run = await topology.load({
+      path,
+      scenario: name,
+      connections: settings.latencyConnections,
+      durationSeconds: settings.durationSeconds,
+      firstSequence: nextSequence(),
+    });
+    say(
+      `  ${name} ${path.padEnd(9)} ${String(settings.latencyConnections)} connection(s): ${String(run.requestsPerSecond)} req/s  p50 ${run.p50Ms.toFixed(2)}  p99 ${run.p99Ms.toFixed(2)} ms  unexpected ${String(run.unexpected)}`,
+    );
+    roundTrip[path] = run;
+  }
+  const { simulator, relay, facade } = roundTrip;
+  if (!simulator || !relay || !facade) throw new Error('a round-trip run is missing');
+  return {
+    scenario: name,
+    title,
+    best: { simulator: bestOf('simulator'), relay: bestOf('relay'), facade: bestOf('facade') },
+    roundTrip: { simulator, relay, facade },
+    rounds,
+  };
+}
+
+/** The local host's own cost per request, without the facade's work (see `localHostFloor`). */
+async function measureFloor(topology: Topology): Promise<LoadResult> {
+  const common = { path: 'facade', scenario: 'local-host-floor', connections: settings.connections } as const;
+  await topology.load({ ...common, durationSeconds: settings.warmupSeconds });
+  const cpuBefore = topology.cpuMs('facade');
+  const run = await topology.load({ ...common, durationSeconds: settings.durationSeconds });
+  const cpuAfter = topology.cpuMs('facade');
+  const result = {
+    ...run,
+    serverCpuMicrosPerRequest: Math.round(((cpuAfter.server - cpuBefore.server) * 1000) / run.requests),
+  };
+  say(
+    `  local host floor ${String(result.requestsPerSecond)} req/s  p50 ${result.p50Ms.toFixed(2)}  p99 ${result.p99Ms.toFixed(2)} ms  cpu ${String(result.serverCpuMicrosPerRequest)} µs/req`,
+  );
+  return result;
+}
+
+async function countUpstreamCalls(topology: Topology, name: ScenarioName): Promise<UpstreamCount> {
+  const facadeRequests = 1_000;
+  await topology.drainCalls(true);
+  const result = await topology.load({
+    path: 'facade',
+    scenario: name,
+    connections: settings.connections,
+    amount: facadeRequests,
+    firstSequence: nextSequence(),
+  });
+  const counts = await topology.drainCalls(true);
+  const perThousand: Record<string, number> = {};
+  for (const [method, n] of Object.entries(counts))
+    perThousand[method] = Math.round((n * 1000) / result.requests);
+  return {
+    scenario: name,
+    facadeRequests: result.requests,
+    unexpectedAnswers: result.unexpected,
+    perThousand,
+  };
+}
+
+async function longRun(topology: Topology, memory: MemorySample[], served: number): Promise<void> {
+  const mix: ScenarioName[] = ['close-won', 'update-details', 'add-member', 'validation-failure'];
+  let total = served;
+  for (let chunk = 0; chunk < LONG_RUN_REQUESTS / LONG_RUN_CHUNK; chunk++) {
+    const scenario = mix[chunk % mix.length] ?? 'close-won';
+    await topology.drainCalls(true);
+    const result = await topology.load({
+      path: 'facade',
+      scenario,
+      connections: settings.connections,
+      amount: LONG_RUN_CHUNK,
+      firstSequence: nextSequence(),
+    });
+    total += result.requests;
+    memory.push({ afterRequests: total, rssMiB: mib(topology.facadeRssBytes()) });
+    say(`  long run: ${String(total)} requests, facade RSS ${String(memory.at(-1)?.rssMiB)} MiB`);
+  }
+}
+
+async function coldStart(topology: Topology) {
+  const bundle: ImportTiming[] = [];
+  const tsc: ImportTiming[] = [];
+  const host: HostTiming[] = [];
+  for (let run = 0; run < coldRuns; run++) {
+    bundle.push(await timeImport(bundlePath));
+    tsc.push(await timeImport(tscEntryPath));
+    host.push(await timeHostStart(topology.urls.simulator, topology.accessToken, run));
+  }
+  const failed = host.find((timing) => timing.firstAnswerStatus !== 204);
+  if (failed)
+    throw new Error(`the local host's first close-won answered ${String(failed.firstAnswerStatus)}`);
+  return {
+    bundleBytes: (await stat(bundlePath)).size,
+    bundleImport: medianOf(bundle, ['importMs', 'sinceProcessStartMs']),
+    tscOutputImport: medianOf(tsc, ['importMs', 'sinceProcessStartMs']),
+    localHost: medianOf(host, ['listeningMs', 'firstAnswerMs']),
+    runs: coldRuns,
+  };
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const loadAverageAtStart = loadavg();
+  say(`topology: ${settings.topology}, ${String(settings.connections)} connections`);
+  const topology = await startTopology(settings.topology);
+  try {
+    const memory: MemorySample[] = [{ afterRequests: 0, rssMiB: mib(topology.facadeRssBytes()) }];
+    say('cold start');
+    const cold = await coldStart(topology);
+    const measured: ScenarioResult[] = [];
+    for (const scenario of selected) {
+      say(`scenario ${scenario.name}`);
+      measured.push(await measureScenario(topology, scenario.name, scenario.title));
+    }
+    say('local host floor');
+    const localHostFloor = await measureFloor(topology);
+    say('upstream calls per 1,000 facade requests');
+    const upstreamCalls: UpstreamCount[] = [];
+    for (const scenario of selected) upstreamCalls.push(await countUpstreamCalls(topology, scenario.name));
+    const served = measured
+      .flatMap((scenario) => scenario.rounds)
+      .filter((run) => run.path === 'facade')
+      .reduce((sum, run) => sum + run.requests, 0);
+    if (args.long) {
+      say('long run');
+      await longRun(topology, memory, served);
+    }
+    const cpu = cpus();
+    const partial: Omit<BenchResults, 'targets'> = {
+      startedAt,
+      machine: {
+        cpu: cpu[0]?.model ?? 'unknown',
+        cores: cpu.length,
+        node: process.version,
+        platform: `${platform()} ${process.arch}`,
+        loadAverageAtStart,
+        loadAverageAtEnd: loadavg(),
+      },
+      settings,
+      scenarios: measured,
+      localHostFloor,
+      upstreamCalls,
+      coldStart: cold,
+      memory,
+    };
+    const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
+    const markdown = renderMarkdown(results);
+    await mkdir(resultsDir, { recursive: true });
+    await writeFile(join(resultsDir, `${args.out}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(join(resultsDir, `${args.out}.md`), markdown);
+    process.stdout.write(`${markdown}\n`);
+    say(`results: bench/results/${args.out}.json and .md`);
+  } finally {
+    await topology.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  say(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});
