@@ -1,15 +1,16 @@
 /**
- * The Azure Functions entry point (package.json `main`): registers every route of the table. Nothing here reads
- * configuration; that happens on the first call, so a bad setting cannot disable the whole app at start-up.
+ * The Azure Functions entry point (package.json `main`): registers the table's routes (all but the local host's
+ * catch-all; see routes.ts). Nothing here reads configuration; that happens on the first call, so a bad setting
+ * cannot disable the whole app at start-up.
  */
 import { app } from '@azure/functions';
 import { lazyServices } from '../shared/facade/services';
 import { createHandler } from './handlers';
-import { routes } from './routes';
+import { hostedRoutes } from './routes';
 
 const services = lazyServices(process.env);
 
-for (const route of routes) {
+for (const route of hostedRoutes()) {
   app.http(route.name, {
     methods: [...route.methods],
     route: route.route,

@@ -28,6 +28,11 @@ export interface RouteDefinition {
 
 export const API_PREFIX = '/api/';
 
+/** The routes registered with the Functions host: all but the local host's catch-all. */
+export function hostedRoutes(): readonly RouteDefinition[] {
+  return routes.filter((route) => route.target.kind !== 'fallback');
+}
+
 export const routes: readonly RouteDefinition[] = [
   // Liveness: answers without touching any dependency, so platform health probes stay cheap.
   { name: 'health', methods: ['GET'], route: 'health', authLevel: 'anonymous', target: { kind: 'health' } },
@@ -84,8 +89,9 @@ export const routes: readonly RouteDefinition[] = [
     authLevel: 'anonymous',
     target: { kind: 'hook' },
   },
-  // Lowest precedence in the Functions host: unknown routes get a problem+json 404 (or 405) instead of the
-  // host's empty 404.
+  // The local host's answer to unknown paths: a problem+json 404, or 405 with Allow. Not registered in Azure:
+  // the Functions host does not rank a catch-all below literal routes the way ASP.NET Core does (it orders routes
+  // by function name; Azure/azure-functions-host#9876), so `{*path}` could shadow every real endpoint.
   {
     name: 'fallback',
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { app, type HttpFunctionOptions } from '@azure/functions';
-import { routes } from '../../functions/routes';
+import { hostedRoutes, routes } from '../../functions/routes';
 
 describe('functions/index.ts', () => {
-  it('registers each route once, with its methods, route template and auth level, reading no configuration', () => {
+  it('registers each hosted route once, with its methods, route template and auth level, reading no configuration', () => {
     const registered: { name: string; options: HttpFunctionOptions }[] = [];
     const original = app.http;
     const environment = { ...process.env };
@@ -32,7 +32,7 @@ describe('functions/index.ts', () => {
         route: options.route,
         authLevel: options.authLevel,
       })),
-      routes.map((route) => ({
+      hostedRoutes().map((route) => ({
         name: route.name,
         methods: [...route.methods],
         route: route.route,
@@ -40,6 +40,13 @@ describe('functions/index.ts', () => {
       })),
     );
     for (const { options } of registered) assert.equal(typeof options.handler, 'function');
+  });
+
+  it('leaves the catch-all to the local host, so it can never shadow an endpoint in Azure', () => {
+    assert.deepEqual(
+      routes.filter((route) => !hostedRoutes().includes(route)).map((route) => route.route),
+      ['{*path}'],
+    );
   });
 
   it('names are unique; only routes with no data or with their own authentication are anonymous', () => {
