@@ -104,6 +104,13 @@ const isReferralReply = (reply: UpstreamReply): boolean => readReferral(reply) !
 
 const isSuccess = (reply: UpstreamReply): boolean => reply.status >= 200 && reply.status < 300;
 
+/**
+ * Whether an If-Match pins one version of the referral, so that a resend after an applied-but-unanswered attempt
+ * is refused (412) instead of applied twice. `*` matches every version: it guards nothing.
+ */
+const pinsVersion = (ifMatch: string | undefined): ifMatch is string =>
+  ifMatch !== undefined && ifMatch !== '*';
+
 /** A 412 that may be the facade's own doing: an earlier attempt of the same write got no answer. */
 function ownPreconditionFailure(reply: UpstreamReply, referralId: string): ProblemError {
   const problem = upstreamFailure(reply, referralId).problem;
@@ -233,16 +240,16 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
             };
       }
       if (callerPreconditionFailed) throw upstreamFailure(callerPreconditionFailed, request.referralId);
-      const ifMatch = request.ifMatch ?? etagOf(read, referral);
+      const ifMatch = pinsVersion(request.ifMatch) ? request.ifMatch : etagOf(read, referral);
       const result = await relay.send(patchCall(request, patch, ifMatch), {
         budget,
-        replaySafe: ifMatch !== undefined,
+        replaySafe: pinsVersion(ifMatch),
       });
       if (result.outcome === 'gave-up') throw relayFailure(result, budget.attempts, true);
       if (isSuccess(result.reply)) return answerWrite(request, result.reply, budget, outcome('added'));
       if (result.reply.status !== 412) throw upstreamFailure(result.reply, request.referralId);
       // The caller's own precondition failed: one more read decides between "already there" and a real 412.
-      if (request.ifMatch !== undefined) callerPreconditionFailed = result.reply;
+      if (pinsVersion(request.ifMatch)) callerPreconditionFailed = result.reply;
     }
     throw new ProblemError({
       status: 503,
@@ -277,7 +284,7 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
         const { reply } = await relayOk(
           patchCall(request, built.patch, request.ifMatch),
           budget,
-          request.ifMatch !== undefined || isReplaySafePatch(built.patch),
+          pinsVersion(request.ifMatch) || isReplaySafePatch(built.patch),
         );
         return answerWrite(request, reply, budget, {});
       }),

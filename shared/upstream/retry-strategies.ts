@@ -20,7 +20,7 @@ export interface RetryContext {
   readonly error?: UpstreamUnreachableError;
   /**
    * Whether sending the same request again cannot change the outcome once one attempt was applied: reads,
-   * replace-only patches, and any patch guarded by If-Match.
+   * replace-only patches, and any patch whose If-Match pins one version (`*` pins none).
    */
   readonly replaySafe: boolean;
   /** The clock's current time, so an HTTP-date `Retry-After` is read against the injected clock. */

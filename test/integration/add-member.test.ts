@@ -73,6 +73,39 @@ describe('add-member is idempotent by email', () => {
     assert.deepEqual(methods(), ['GET', 'PATCH', 'PATCH', 'GET']);
   });
 
+  it('If-Match: * pins no version, so the write is still guarded by the ETag read, and a lost answer adds no twin', async () => {
+    let patchesSeen = 0;
+    stack.simulator.injectFaults((target) =>
+      target.method === 'PATCH' && patchesSeen++ === 0 ? { kind: 'lost-response' } : undefined,
+    );
+    const etag = stack.simulator.referral(id)?.eTag;
+    const answer = await addMember(jane, { 'if-match': '*' });
+    assert.equal(answer.status, 204);
+    assert.equal(team().length, 1);
+    assert.equal(stack.simulator.calls[1]?.headers['if-match'], etag);
+  });
+
+  it('a raw append with If-Match: * whose answer was lost is not sent again', async () => {
+    let patchesSeen = 0;
+    stack.simulator.injectFaults((target) =>
+      target.method === 'PATCH' && patchesSeen++ === 0 ? { kind: 'lost-response' } : undefined,
+    );
+    const answer = await call(`${stack.api}/referrals/${id}`, {
+      method: 'PATCH',
+      body: [{ op: 'add', path: '/customerProfile/team/-', value: jane }],
+      headers: { 'if-match': '*' },
+    });
+    assert.equal(answer.headers.get('content-type'), 'application/problem+json');
+    assert.equal(
+      (answer.json as { type?: string } | undefined)?.type,
+      'urn:referrals-facade:problem:outcome-unknown',
+    );
+    const customers = (stack.simulator.referral(id)?.['customerProfile'] as { team: { email: string }[] })
+      .team;
+    assert.equal(customers.filter((member) => member.email === jane.email).length, 1);
+    assert.deepEqual(methods(), ['PATCH']);
+  });
+
   it('a concurrent change between read and write: re-reads and adds, losing nobody', async () => {
     let changed = false;
     stack.simulator.injectFaults((target) => {
