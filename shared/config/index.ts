@@ -34,7 +34,13 @@ const configSchema = z.object({
   PARTNER_CENTER_BASE_URL: optionalSetting(httpUrl).transform(
     (url) => url ?? 'https://api.partner.microsoft.com',
   ),
-  PARTNER_CENTER_ACCESS_TOKEN: optionalSetting(z.string()),
+  // Sent as a header value: one token of visible ASCII. Surrounding white space (a pasted line break) is dropped.
+  PARTNER_CENTER_ACCESS_TOKEN: optionalSetting(
+    z
+      .string()
+      .trim()
+      .regex(/^[\x21-\x7e]+$/, 'must be a bearer token: visible ASCII characters, no spaces or line breaks'),
+  ),
   PARTNER_CENTER_TIMEOUT_MS: optionalSetting(
     z.coerce.number().int().min(1_000, 'must be at least 1000').max(230_000, 'must be at most 230000'),
   ).transform((ms) => ms ?? 30_000),

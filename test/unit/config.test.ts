@@ -31,6 +31,17 @@ describe('credential settings', () => {
     });
   });
 
+  it('a static token must be usable as a header value; a pasted line break around it is dropped', () => {
+    for (const token of ['abc\ndef', 'two words', 'tab\there', ' ']) {
+      assert.match(
+        problemsOf({ PARTNER_CENTER_ACCESS_TOKEN: token }).join('\n'),
+        /PARTNER_CENTER_ACCESS_TOKEN/,
+      );
+    }
+    const { credentials } = loadConfig({ PARTNER_CENTER_ACCESS_TOKEN: 'eyJ0eXAi.abc-_=\n' });
+    assert.deepEqual(credentials, { mode: 'static-token', accessToken: 'eyJ0eXAi.abc-_=' });
+  });
+
   it('KEY_VAULT_URL alone selects the Key Vault mode with the documented defaults', () => {
     assert.deepEqual(keyVaultOf({ KEY_VAULT_URL: 'https://contoso-facade.vault.azure.net/' }), {
       vaultUrl: 'https://contoso-facade.vault.azure.net',
