@@ -22,13 +22,22 @@ export function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-/** Starts listening and resolves with the port (an ephemeral one when `port` is 0). */
+/** Starts listening and resolves with the port (an ephemeral one when `port` is 0); rejects if it cannot. */
 export async function listen(
-  server: Pick<Server, 'listen' | 'address'>,
+  server: Pick<Server, 'listen' | 'address' | 'once' | 'off'>,
   port: number,
   host: string,
 ): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error: Error) => {
+      reject(error);
+    };
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
   return (server.address() as AddressInfo).port;
 }
 

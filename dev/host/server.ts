@@ -70,7 +70,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const fallback: HttpHandler = fallbackHandler;
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+    // The Host header is the caller's to choose; a fixed base keeps a malformed one from breaking URL parsing.
+    const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
     const match = url.pathname.startsWith(API_PREFIX)
       ? matchRoute(method, url.pathname.slice(API_PREFIX.length))
