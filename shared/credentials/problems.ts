@@ -25,7 +25,7 @@ export function keyVaultProblem(error: SecretStoreError): ProblemError {
         status: 503,
         kind: 'credentials-forbidden',
         title: 'The facade may not read its credentials',
-        detail: `Key Vault refused the facade's identity access to ${error.secretName}. An operator must grant the identity the Key Vault Secrets Officer role on the vault (or Secrets User to read only).`,
+        detail: `Key Vault refused the facade's identity access to ${error.secretName}. An operator must grant the identity Key Vault Secrets User on the vault (and Secrets Officer on the refresh-token secret only, for rotation; infra/ does both).`,
         retryAfterSeconds: 300,
       });
     case 'unavailable':

@@ -145,7 +145,7 @@ export class RefreshTokenSource implements CredentialSource {
         secret: name,
         reason: error instanceof SecretStoreError ? error.reason : 'unknown',
         action:
-          'grant the facade identity the Key Vault Secrets Officer role; until then the stored refresh token ages towards its 90-day limit',
+          'grant the facade identity Key Vault Secrets Officer on the refresh-token secret (infra/: REFRESH_TOKEN_SECRET_EXISTS=true, then provision again); until then the stored refresh token ages towards its 90-day limit',
       });
     }
   }
