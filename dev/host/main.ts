@@ -14,7 +14,13 @@ async function main(): Promise<void> {
   const port = loadLocalPort(process.env);
   const env: Record<string, string | undefined> = { ...process.env };
   let simulator: Simulator | undefined;
-  if (!env['PARTNER_CENTER_BASE_URL'] && !env['KEY_VAULT_URL']) {
+  // Any Partner Center setting means "the real one"; with none, the simulator stands in and its token is used.
+  const wantsRealPartnerCenter = [
+    'PARTNER_CENTER_BASE_URL',
+    'PARTNER_CENTER_ACCESS_TOKEN',
+    'KEY_VAULT_URL',
+  ].some((name) => Boolean(env[name]));
+  if (!wantsRealPartnerCenter) {
     const accessToken = randomBytes(24).toString('base64url');
     simulator = await startSimulator({ accessToken });
     env['PARTNER_CENTER_BASE_URL'] = simulator.url;
@@ -27,7 +33,7 @@ async function main(): Promise<void> {
   const lines = [
     `referrals-facade listening on ${base}`,
     simulator
-      ? `Partner Center: embedded simulator at ${simulator.url} (set PARTNER_CENTER_BASE_URL to use a real one)`
+      ? `Partner Center: embedded simulator at ${simulator.url} (set PARTNER_CENTER_ACCESS_TOKEN or KEY_VAULT_URL to use the real one)`
       : `Partner Center: ${env['PARTNER_CENTER_BASE_URL'] ?? ''}`,
   ];
   if (simulator) {

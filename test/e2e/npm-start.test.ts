@@ -13,6 +13,7 @@ describe('npm start', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
     delete env['PARTNER_CENTER_BASE_URL'];
     delete env['PARTNER_CENTER_ACCESS_TOKEN'];
+    delete env['KEY_VAULT_URL'];
     const child = spawn(process.execPath, ['--import', 'tsx', 'dev/host/main.ts'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
