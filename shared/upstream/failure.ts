@@ -143,9 +143,9 @@ export function upstreamFailure(reply: UpstreamReply, referralId: string): Probl
     status: 502,
     kind: 'upstream-error',
     title: 'Partner Center failed',
-    detail: `Partner Center answered ${String(reply.status)}; the update was not applied. Send it again later.`,
+    // Retryable 5xx are retried and end as 503/504; what reaches this point (501, 505) will not heal by itself.
+    detail: `Partner Center answered ${String(reply.status)}, an error that sending again does not fix; the update was not applied. Report it with the correlation id.`,
     upstream,
-    retryAfterSeconds: 30,
   });
 }
 

@@ -140,6 +140,14 @@ describe('Partner Center 5xx and transport failures become 503/504 problems, nev
     assert.equal(response.headers.get('retry-after'), '12');
   });
 
+  it('501 → 502 upstream-error without Retry-After: sending again would not help', async () => {
+    const response = await accept({ status: 501, body: partnerError('notImplemented', 'No') });
+    assert.equal(response.status, 502);
+    assert.equal(response.problem['type'], 'urn:referrals-facade:problem:upstream-error');
+    assert.equal(response.headers.get('retry-after'), null);
+    assert.match(String(response.problem['detail']), /does not fix/);
+  });
+
   it('504 → 503 that names the last answer', async () => {
     const response = await accept({ status: 504 });
     assert.equal(response.status, 503);
