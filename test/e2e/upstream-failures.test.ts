@@ -184,6 +184,8 @@ describe('an unreachable Partner Center', () => {
       loadConfig({
         PARTNER_CENTER_BASE_URL: `http://127.0.0.1:${String(port)}`,
         PARTNER_CENTER_ACCESS_TOKEN: 't',
+        // One attempt: the backoff between connection attempts has its own tests (test/integration/retries).
+        PARTNER_CENTER_MAX_ATTEMPTS: '1',
       }),
     );
     const local = await startLocalHost({ services: () => unreachable, log: () => undefined });
