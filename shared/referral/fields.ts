@@ -11,15 +11,17 @@ const decimalPattern = /^\d{1,15}(\.\d{1,4})?$/;
  * The documentation's samples send the deal value as a decimal string ("10000"); low-code tools often produce
  * numbers. Both are accepted and normalised to the decimal string the samples use.
  */
+const dealValueRule =
+  'must be a non-negative amount with at most 15 integer digits and 4 decimal places, as a number or a string such as "10000" or "2500.50" (no thousands separators or currency symbols)';
+
 export const dealValueSchema = z
-  .union([z.number(), z.string()])
+  .union([z.number(), z.string()], { error: () => dealValueRule })
   .transform((raw, ctx) => {
     const text = typeof raw === 'number' ? (Number.isFinite(raw) ? String(raw) : '') : raw.trim();
     if (!decimalPattern.test(text)) {
       ctx.addIssue({
         code: 'custom',
-        message:
-          'must be a non-negative amount with at most 15 integer digits and 4 decimal places, as a number or a string such as "10000" or "2500.50" (no thousands separators or currency symbols)',
+        message: dealValueRule,
       });
       return z.NEVER;
     }

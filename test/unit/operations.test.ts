@@ -168,6 +168,13 @@ describe('field validation says what to fix', () => {
       const issues = issuesOf(operations.updateDetails, { dealValue });
       assert.equal(issues[0]?.path, 'dealValue', `for ${String(dealValue)}`);
     }
+    // JSON.parse reads 1e400 as Infinity, and a boolean is neither branch of the union: both get the same rule.
+    for (const dealValue of [Number.POSITIVE_INFINITY, true, null, {}]) {
+      assert.match(
+        issuesOf(operations.updateDetails, { dealValue })[0]?.message ?? '',
+        /non-negative amount/,
+      );
+    }
     assert.deepEqual(patchOf(operations.updateDetails, { dealValue: ' 2500.50 ' })[0]?.value, '2500.50');
     assert.deepEqual(patchOf(operations.updateDetails, { dealValue: 0 })[0]?.value, '0');
   });
