@@ -36,6 +36,8 @@ export interface ApiParameter {
   /** Shown only under "advanced" in low-code designers. */
   readonly advanced?: boolean;
   readonly enumNames?: readonly { readonly value: string; readonly displayName: string }[];
+  /** Left out of the Power Platform connector, whose actions already offer the same choice another way. */
+  readonly notInConnector?: boolean;
 }
 
 export interface ApiResponse {
@@ -112,6 +114,19 @@ const preferParameter: ApiParameter = {
     { value: 'return=representation', displayName: 'Yes' },
     { value: 'return=minimal', displayName: 'No' },
   ],
+};
+
+/** The Prefer header's twin for callers that cannot set headers (many webhook senders). */
+const returnQueryParameter: ApiParameter = {
+  name: 'return',
+  in: 'query',
+  required: false,
+  title: 'Return the updated referral',
+  description:
+    'For callers that cannot set headers: representation is the same as Prefer: return=representation, minimal the same as leaving it out. It wins over the header.',
+  schema: { type: 'string', enum: ['representation', 'minimal'] },
+  advanced: true,
+  notInConnector: true,
 };
 
 const ifMatchParameter: ApiParameter = {
@@ -291,7 +306,13 @@ function describeRoute(route: DescribedRoute, schemas: Record<string, JsonSchema
           path,
           summary: operation.summary,
           description: operation.description,
-          parameters: [referralIdParameter, preferParameter, ifMatchParameter, correlationIdParameter],
+          parameters: [
+            referralIdParameter,
+            preferParameter,
+            returnQueryParameter,
+            ifMatchParameter,
+            correlationIdParameter,
+          ],
           requestBody: {
             schema: schemaName,
             required: !operation.bodyOptional,

@@ -106,7 +106,10 @@ function operation(op: ApiOperation, definitions: Record<string, JsonSchema>): J
     operationId: op.operationId,
     summary: op.summary,
     description: op.description,
-    parameters: [...op.parameters.map(parameter), ...bodyParameters],
+    parameters: [
+      ...op.parameters.filter((candidate) => candidate.notInConnector !== true).map(parameter),
+      ...bodyParameters,
+    ],
     responses,
   };
 }

@@ -38,6 +38,19 @@ describe('the OpenAPI document is generated from the route table', () => {
     }
   });
 
+  it('offers both ways of asking for the updated referral on every update: the Prefer header and ?return=', () => {
+    for (const route of routes.filter((candidate) => candidate.target.kind === 'update')) {
+      const parameters = operationAt(`/${route.route}`, route.methods[0]?.toLowerCase() ?? '')[
+        'parameters'
+      ] as {
+        name: string;
+        in: string;
+      }[];
+      assert.ok(parameters.some((parameter) => parameter.name === 'Prefer' && parameter.in === 'header'));
+      assert.ok(parameters.some((parameter) => parameter.name === 'return' && parameter.in === 'query'));
+    }
+  });
+
   it('takes summaries and descriptions from the operation catalog', () => {
     const closeWon = operationAt('/referrals/{id}/close-won', 'post');
     assert.equal(closeWon.summary, operations.closeWon.summary);
