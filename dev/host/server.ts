@@ -60,6 +60,16 @@ function write(response: ServerResponse, init: HttpResponseInit): void {
   response.end(body);
 }
 
+/** The request's URL on the host the caller named; a malformed Host header falls back to localhost. */
+function requestUrl(request: IncomingMessage): URL {
+  const path = request.url ?? '/';
+  try {
+    return new URL(path, `http://${request.headers.host ?? 'localhost'}`);
+  } catch {
+    return new URL(path, 'http://localhost');
+  }
+}
+
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const log = options.log ?? ((_level: string, message: string) => process.stdout.write(`${message}\n`));
   const handlers = new Map<string, HttpHandler>(
@@ -70,8 +80,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const fallback: HttpHandler = fallbackHandler;
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    // The Host header is the caller's to choose; a fixed base keeps a malformed one from breaking URL parsing.
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
     const method = request.method ?? 'GET';
     const match = url.pathname.startsWith(API_PREFIX)
       ? matchRoute(method, url.pathname.slice(API_PREFIX.length))
