@@ -6,6 +6,7 @@ import { ProblemError, type UpstreamErrorInfo } from '../http/problem';
 import type { UpstreamUnreachableError } from './client';
 import { type UpstreamReply } from './client';
 import type { RelayResult } from './retrying-relay';
+import { retryAfterInMs } from './retry-strategies';
 
 interface ErrorNode {
   error?: unknown;
@@ -52,18 +53,6 @@ export function parseUpstreamError(body: string): { code?: string; message?: str
     message = text(inner.message) ?? message;
   }
   return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
-}
-
-/** `Retry-After` in seconds, from seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterSeconds(
-  header: string | string[] | undefined,
-  now = Date.now(),
-): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
 interface FailureText {
@@ -116,7 +105,8 @@ const clientFailures: Readonly<Record<number, FailureText>> = {
 
 export function upstreamFailure(reply: UpstreamReply, referralId: string): ProblemError {
   const upstream: UpstreamErrorInfo = { status: reply.status, ...parseUpstreamError(reply.body) };
-  const retryAfter = retryAfterSeconds(reply.headers['retry-after']);
+  const hintMs = retryAfterInMs(reply, Date.now());
+  const retryAfter = hintMs === undefined ? undefined : Math.ceil(hintMs / 1000);
   const known = clientFailures[reply.status];
   if (reply.status < 500) {
     return new ProblemError({
