@@ -69,3 +69,15 @@ export function exchangeProblem(error: TokenExchangeError): ProblemError {
       });
   }
 }
+
+/** Key Vault or Entra ID did not answer within what was left of the caller's time. */
+export function tokenTimeoutProblem(): ProblemError {
+  return new ProblemError({
+    status: 503,
+    kind: 'token-service-unavailable',
+    title: 'Entra ID is unavailable',
+    detail:
+      'The facade could not get a Partner Center token in time (Key Vault or Entra ID is slow to answer); nothing was sent to Partner Center. Try again shortly.',
+    retryAfterSeconds: 30,
+  });
+}

@@ -4,6 +4,7 @@
  */
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { AccessTokenSource } from '../credentials';
+import { tokenTimeoutProblem } from '../credentials/problems';
 
 /** A call on one referral. */
 export interface ReferralCall {
@@ -87,13 +88,31 @@ export class PartnerCenterClient {
       1,
       Math.min(limits.timeoutMs ?? this.options.timeoutMs, this.options.timeoutMs),
     );
-    const token = await this.options.tokens.getAccessToken();
+    const token = await this.tokenWithin(timeoutMs);
     const reply = await this.sendOnce(call, token, timeoutMs);
     if (reply.status === 401 && this.options.tokens.renewable) {
       this.options.tokens.invalidate(token);
-      return this.sendOnce(call, await this.options.tokens.getAccessToken(), timeoutMs);
+      return this.sendOnce(call, await this.tokenWithin(timeoutMs), timeoutMs);
     }
     return reply;
+  }
+
+  /**
+   * The token, or a 503 problem if the source (Key Vault, Entra ID) takes longer than the attempt may: the
+   * caller's deadline covers getting credentials too. A slow renewal goes on and serves the next call.
+   */
+  private async tokenWithin(timeoutMs: number): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(tokenTimeoutProblem());
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.options.tokens.getAccessToken(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async sendOnce(call: UpstreamCall, token: string, timeoutMs: number): Promise<UpstreamReply> {
