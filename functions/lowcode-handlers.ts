@@ -4,10 +4,10 @@
  */
 import type { HttpRequest } from '@azure/functions';
 import type { ServicesResolver } from '../shared/facade/services';
-import { invalidRequest, toPointer, type RenderedResponse } from '../shared/http/problem';
+import type { RenderedResponse } from '../shared/http/problem';
 import { checkDeclaredLength } from '../shared/http/request';
 import { openApiDocument } from '../shared/openapi';
-import { searchQuerySchema } from '../shared/referral-search/query';
+import { parseSearchQuery } from '../shared/referral-search/parse-query';
 import { routes } from './routes';
 
 const json = (status: number, correlationId: string, body: unknown): RenderedResponse => ({
@@ -24,26 +24,11 @@ export async function searchReferrals(
   correlationId: string,
   services: ServicesResolver,
 ): Promise<RenderedResponse> {
-  const query: Record<string, string> = {};
-  for (const [name, value] of request.query.entries()) {
-    if (!hostQueryParameters.has(name)) query[name] = value;
-  }
-  const parsed = searchQuerySchema.safeParse(query);
-  if (!parsed.success) {
-    throw invalidRequest(
-      'A search parameter is not valid; see errors for each one.',
-      parsed.error.issues.flatMap((issue) =>
-        issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => ({
-              in: 'query' as const,
-              pointer: toPointer([key]),
-              message: 'is not a search parameter (see GET /api/openapi.json)',
-            }))
-          : [{ in: 'query' as const, pointer: toPointer(issue.path), message: issue.message }],
-      ),
-    );
-  }
-  const result = await services().search.search(parsed.data, correlationId);
+  // From the URL, not request.query: hosts collapse a repeated parameter in that map (the local host keeps the
+  // last value, the Functions host joins them with commas), and a repeat must be seen to be refused.
+  const query = [...new URL(request.url).searchParams].filter(([name]) => !hostQueryParameters.has(name));
+  const criteria = parseSearchQuery(query);
+  const result = await services().search.search(criteria, correlationId);
   return json(200, correlationId, result);
 }
 

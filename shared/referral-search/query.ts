@@ -113,8 +113,13 @@ export function filterClauses(criteria: SearchCriteria): Clause[] {
 export const PARTNER_CENTER_PAGE_SIZE = 100;
 
 /**
- * The OData options for the first page. `$top` limits the whole result in OData, so it is sent only when every
- * criterion is one the service is known to apply; otherwise the service's own pages are scanned and filtered here.
+ * The OData options for the first page.
+ *
+ * In OData `$top` limits the whole result, not the page: the service stops after that many and sends no nextLink.
+ * So it is sent only when every criterion is one the service is known to apply (an ignored filter would let
+ * non-matches use up the limit), and only when one page can hold the limit. It asks for one more than wanted: the
+ * extra one, never returned, is how the search knows whether more matches exist (`complete`). Beyond a page, no
+ * `$top` is sent; the service's own pages are read and the result is cut here.
  */
 export function odataQuery(
   query: SearchQuery,
@@ -123,10 +128,11 @@ export function odataQuery(
   const clauses = filterClauses(query);
   const sent = clauses.filter((clause) => clause.confirmed || options.includeUnconfirmed);
   const allApplied = clauses.every((clause) => clause.confirmed);
+  const limit = query.top + 1;
   return {
     ...(sent.length > 0 ? { $filter: sent.map((clause) => clause.text).join(' and ') } : {}),
     $orderby: 'updatedDateTime desc',
-    ...(allApplied ? { $top: String(Math.min(query.top, PARTNER_CENTER_PAGE_SIZE)) } : {}),
+    ...(allApplied && limit <= PARTNER_CENTER_PAGE_SIZE ? { $top: String(limit) } : {}),
   };
 }
 

@@ -21,8 +21,27 @@ export const expressionSchema = z
     }
   });
 
+/**
+ * An expression that compiled but cannot be applied to this payload, such as a function given a value of the
+ * wrong type (`contains(stage, 'won')` where `stage` is a number). The sender's data, not the facade, is at fault.
+ */
+export class ExpressionEvaluationError extends Error {
+  constructor(
+    readonly expression: string,
+    readonly reason: string,
+  ) {
+    super(`${expression}: ${reason}`);
+    this.name = 'ExpressionEvaluationError';
+  }
+}
+
 export function evaluate(expression: string, payload: unknown): unknown {
-  return search(payload, expression) as unknown;
+  try {
+    return search(payload, expression) as unknown;
+  } catch (error) {
+    // jmespath throws plain Errors (TypeError, RuntimeError by name) for type mismatches and unknown functions.
+    throw new ExpressionEvaluationError(expression, error instanceof Error ? error.message : 'unreadable');
+  }
 }
 
 /** JMESPath's own notion of truth: false, null, and empty strings, arrays and objects are false. */

@@ -10,8 +10,14 @@ import type { ReferralsFacade } from '../facade/referrals-facade';
 import { simplifiedOperations } from '../operations/catalog';
 import { resolveByExternalReferenceId } from '../referral-search/resolve';
 import type { ReferralSearch } from '../referral-search/search';
-import { evaluate, isTruthy } from './expression';
-import type { MappingCase, MappingFile, ReferralLocator, WebhookMapping } from './mapping';
+import { evaluate as evaluateExpression, ExpressionEvaluationError, isTruthy } from './expression';
+import {
+  MAPPING_NAME_PATTERN,
+  type MappingCase,
+  type MappingFile,
+  type ReferralLocator,
+  type WebhookMapping,
+} from './mapping';
 import { SecretUnavailableError, type SecretLookup } from './secrets';
 import { UnusableSecretError, verifySignature } from './signatures';
 
@@ -76,20 +82,42 @@ const misconfigured = (detail: string) =>
     retryAfterSeconds: 300,
   });
 
-function chooseCase(mapping: WebhookMapping, payload: unknown): MappingCase | undefined {
+/** An expression that cannot be applied to this payload is the payload's fault: a 422 naming the expression. */
+function evaluate(mappingName: string, expression: string, payload: unknown): unknown {
+  try {
+    return evaluateExpression(expression, payload);
+  } catch (error) {
+    if (!(error instanceof ExpressionEvaluationError)) throw error;
+    throw unmappable(
+      mappingName,
+      `the expression ${expression} cannot be applied to this payload (${error.reason}). Nothing was changed.`,
+    );
+  }
+}
+
+function chooseCase(mappingName: string, mapping: WebhookMapping, payload: unknown): MappingCase | undefined {
   return mapping.cases.find(
-    (candidate) => candidate.when === undefined || isTruthy(evaluate(candidate.when, payload)),
+    (candidate) => candidate.when === undefined || isTruthy(evaluate(mappingName, candidate.when, payload)),
   );
 }
 
 /** Evaluates each field; a null result (the sender left it out) leaves the field out of the body. */
-function mapFields(mappingCase: MappingCase, payload: unknown): Record<string, unknown> {
+function mapFields(mappingName: string, mappingCase: MappingCase, payload: unknown): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const [field, expression] of Object.entries(mappingCase.fields)) {
-    const value = evaluate(expression, payload);
+    const value = evaluate(mappingName, expression, payload);
     if (value !== null && value !== undefined) body[field] = value;
   }
   return body;
+}
+
+/**
+ * The mapping a request path names. The name is checked against the mapping-name rule first and looked up as an
+ * own property only, so a path such as `constructor` or `__proto__` cannot reach Object.prototype.
+ */
+function mappingNamed(mappings: MappingFile, name: string): WebhookMapping | undefined {
+  if (!MAPPING_NAME_PATTERN.test(name) || !Object.hasOwn(mappings.mappings, name)) return undefined;
+  return mappings.mappings[name];
 }
 
 export function createWebhookIntake(dependencies: WebhookIntakeDependencies): WebhookIntake {
@@ -116,8 +144,8 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
   ): Promise<string> {
     const [expression, value] =
       'id' in locator
-        ? [locator.id, evaluate(locator.id, payload)]
-        : [locator.externalReferenceId, evaluate(locator.externalReferenceId, payload)];
+        ? [locator.id, evaluate(mappingName, locator.id, payload)]
+        : [locator.externalReferenceId, evaluate(mappingName, locator.externalReferenceId, payload)];
     const text = typeof value === 'number' ? String(value) : value;
     if (typeof text !== 'string' || text.trim() === '') {
       throw unmappable(mappingName, `the referral expression ${expression} found no value in the payload.`);
@@ -137,7 +165,7 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
 
   return {
     async receive(delivery) {
-      const mapping = dependencies.mappings.mappings[delivery.mappingName];
+      const mapping = mappingNamed(dependencies.mappings, delivery.mappingName);
       if (!mapping) {
         const configured = Object.keys(dependencies.mappings.mappings);
         throw new ProblemError({
@@ -147,7 +175,9 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
           detail:
             configured.length === 0
               ? 'No webhook mappings are configured: set WEBHOOK_MAPPINGS_FILE or WEBHOOK_MAPPINGS.'
-              : `There is no webhook mapping named "${delivery.mappingName}".`,
+              : MAPPING_NAME_PATTERN.test(delivery.mappingName)
+                ? `There is no webhook mapping named "${delivery.mappingName}".`
+                : 'There is no such webhook mapping: mapping names are lower-case letters, digits and hyphens.',
         });
       }
       if (delivery.body.length > MAX_BODY_BYTES) throw payloadTooLarge();
@@ -180,7 +210,7 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
         text: delivery.body.toString('utf8'),
         optional: false,
       });
-      const mappingCase = chooseCase(mapping, payload);
+      const mappingCase = chooseCase(delivery.mappingName, mapping, payload);
       if (!mappingCase) {
         // A 2xx, so the sender does not retry an event this mapping deliberately ignores.
         return json(202, delivery.correlationId, {
@@ -197,7 +227,7 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
         payload,
         delivery.correlationId,
       );
-      const body = mapFields(mappingCase, payload);
+      const body = mapFields(delivery.mappingName, mappingCase, payload);
       try {
         await dependencies.facade.update({
           referralId,
@@ -217,7 +247,9 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
             `the mapped fields do not fit ${operation.name}; each error names the field and the expression it came from.`,
             (error.problem.errors ?? []).map((fieldError) => {
               const field = fieldError.pointer.split('/')[1] ?? '';
-              const expression = mappingCase.fields[field];
+              const expression = Object.hasOwn(mappingCase.fields, field)
+                ? mappingCase.fields[field]
+                : undefined;
               return expression === undefined
                 ? fieldError
                 : { ...fieldError, message: `${fieldError.message} (from ${expression})` };

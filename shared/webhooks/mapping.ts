@@ -78,12 +78,13 @@ function acceptedFields(operationName: string): string[] {
   return Object.keys((schema as { properties?: Record<string, unknown> }).properties ?? {});
 }
 
+/** Also checked on every delivery, before any lookup, so a request path cannot name anything but a mapping. */
+export const MAPPING_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
 export const mappingFileSchema = z
   .object({
     mappings: z.record(
-      z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'mapping names are lower-case letters, digits and hyphens'),
+      z.string().regex(MAPPING_NAME_PATTERN, 'mapping names are lower-case letters, digits and hyphens'),
       mappingSchema,
     ),
   })

@@ -188,6 +188,69 @@ describe('hostile input', () => {
     }
   });
 
+  describe('webhook mapping names', () => {
+    for (const name of [
+      'constructor',
+      '__proto__',
+      'toString',
+      'hasOwnProperty',
+      '__defineSetter__',
+      'constructor%2Fprototype',
+      '..%2F..%2Fhealth',
+      '%00',
+      'CRM',
+      'a'.repeat(65),
+      'crm%0D%0AX-Injected:%201',
+    ]) {
+      it(`POST /api/hooks/${name}: 404, nothing upstream`, async () => {
+        const answer = await rawRequest(stack.host.url, `/api/hooks/${name}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-signature': 'sha256=00', 'webhook-id': 'x' },
+          body: '{"__proto__":{"polluted":true}}',
+        });
+        assertRefused(answer, 404);
+        assert.match(answer.text, /webhook-mapping-not-found/);
+        assert.equal((Object.prototype as Record<string, unknown>)['polluted'], undefined);
+      });
+    }
+  });
+
+  describe('search parameters', () => {
+    for (const query of [
+      'status=New&status=Active',
+      'status=New&status=New',
+      'top=5&top=200',
+      'externalReferenceId=A&externalReferenceId=B',
+      '__proto__=x',
+      '__proto__[status]=New',
+      'constructor=x',
+      'status[]=New',
+      'top=1e400',
+      'top=',
+      'top=-0',
+      'top=201',
+      'top=%00',
+      'status=New%00',
+      'status=new',
+      "teamMemberEmail=a@b.co'%20or%201%20eq%201",
+      'updatedSince=2026-10-01T00:00:00',
+      'status=%E0%A4%A',
+    ]) {
+      it(`GET /api/referrals?${query}: 400, nothing upstream`, async () => {
+        assertRefused(await rawRequest(stack.host.url, `/api/referrals?${query}`), 400);
+      });
+    }
+
+    it('a quote in externalReferenceId stays inside its OData literal', async () => {
+      const answer = await call(
+        `${stack.api}/referrals?externalReferenceId=${encodeURIComponent("x' or status eq 'New")}`,
+      );
+      assert.equal(answer.status, 200);
+      const sent = new URL(stack.simulator.calls[0]?.path ?? '', 'http://simulator').searchParams;
+      assert.equal(sent.get('$filter'), "externalReferenceId eq 'x'' or status eq ''New'");
+    });
+  });
+
   describe('headers', () => {
     it('CR/LF or control characters in If-Match are refused, so nothing can be smuggled upstream', () => {
       for (const value of ['"a"\r\nX-Injected: 1', '"a"\nAuthorization: Bearer x', '"a\u0000"', '"\u00e9"']) {

@@ -9,6 +9,7 @@ import { seededIds } from '../../dev/simulator/seed';
 import { routes } from '../../functions/routes';
 import { rawRequest } from '../support/http';
 import { startStack, type Stack } from '../support/stack';
+import { hmacHeaders, newHmacSecret, type HmacSigning } from '../support/webhook-signing';
 
 const id = seededIds.active;
 const RUNS = 40;
@@ -67,6 +68,31 @@ function nearValid(valid: unknown): fc.Arbitrary<unknown> {
   );
 }
 
+/**
+ * Sends a request and checks the invariants: never a 5xx, every error problem+json, and input the facade refused
+ * never reached upstream. Returns nothing so fast-check shrinks on assertion failures.
+ */
+async function checkAnswer(
+  stack: Stack,
+  path: string,
+  method: string,
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
+  const before = stack.simulator.calls.length;
+  const answer = await rawRequest(stack.host.url, path, { method, headers, ...(body ? { body } : {}) });
+  const where = `${method} ${path} ${body.slice(0, 200)} → ${String(answer.status)} ${answer.text.slice(0, 300)}`;
+  assert.ok(answer.status < 500, where);
+  if (answer.status >= 400) {
+    assert.equal(answer.contentType, 'application/problem+json', where);
+    const problem = JSON.parse(answer.text) as { upstream?: unknown };
+    if (problem.upstream === undefined && answer.status !== 412) {
+      assert.equal(stack.simulator.calls.length, before, `refused input reached upstream: ${where}`);
+    }
+  }
+  stack.simulator.reset();
+}
+
 describe('properties of every endpoint', () => {
   let stack: Stack;
 
@@ -75,25 +101,8 @@ describe('properties of every endpoint', () => {
   });
   after(() => stack.close());
 
-  /** Sends a body and checks the invariants; returns nothing so fast-check shrinks on assertion failures. */
-  async function check(path: string, method: string, body: string, contentType = 'application/json') {
-    const before = stack.simulator.calls.length;
-    const answer = await rawRequest(stack.host.url, path, {
-      method,
-      headers: { 'content-type': contentType },
-      body,
-    });
-    const where = `${method} ${path} ${body.slice(0, 200)} → ${String(answer.status)} ${answer.text.slice(0, 300)}`;
-    assert.ok(answer.status < 500, where);
-    if (answer.status >= 400) {
-      assert.equal(answer.contentType, 'application/problem+json', where);
-      const problem = JSON.parse(answer.text) as { upstream?: unknown };
-      if (problem.upstream === undefined && answer.status !== 412) {
-        assert.equal(stack.simulator.calls.length, before, `refused input reached upstream: ${where}`);
-      }
-    }
-    stack.simulator.reset();
-  }
+  const check = (path: string, method: string, body: string, contentType = 'application/json') =>
+    checkAnswer(stack, path, method, body, { 'content-type': contentType });
 
   for (const { name, method, route } of updateRoutes) {
     const path = `/api/${route.route.replace('{id}', id)}`;
@@ -142,6 +151,178 @@ describe('properties of every endpoint', () => {
           const method = route.methods[0] ?? 'GET';
           await check(path, method, method === 'GET' ? '' : '{}');
         },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+});
+
+const signing: HmacSigning = {
+  secret: newHmacSecret(),
+  signatureHeader: 'X-Signature',
+  timestampHeader: 'X-Timestamp',
+  encoding: 'hex',
+};
+
+/** Expressions that fail on payloads of the wrong shape (contains(), abs()), so arbitrary payloads exercise them. */
+const propertyMappings = {
+  mappings: {
+    crm: {
+      auth: {
+        scheme: 'hmac-sha256',
+        secretSetting: 'WEBHOOK_SECRET_CRM',
+        signatureHeader: signing.signatureHeader,
+        timestampHeader: signing.timestampHeader,
+      },
+      referral: { id: 'referralId' },
+      cases: [
+        { when: "contains(stage, 'won')", operation: 'close-won', fields: { dealValue: 'abs(amount)' } },
+        { when: 'stage', operation: 'update-details', fields: { notes: 'notes', dealValue: 'amount' } },
+      ],
+    },
+  },
+};
+
+const prototypeNames = [
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__defineGetter__',
+];
+
+/** Payloads near the mapping's shape, with any value in each place, plus anything at all. */
+const webhookPayload = fc.oneof(
+  fc.record(
+    {
+      referralId: fc.oneof(fc.constantFrom(...Object.values(seededIds)), fc.jsonValue({ maxDepth: 1 })),
+      stage: fc.oneof(fc.constantFrom('closed-won', 'won', 'open'), fc.jsonValue({ maxDepth: 2 })),
+      amount: fc.jsonValue({ maxDepth: 2 }),
+      notes: fc.jsonValue({ maxDepth: 2 }),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+
+describe('properties of the webhook intake and the search', () => {
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack({
+      WEBHOOK_MAPPINGS: JSON.stringify(propertyMappings),
+      WEBHOOK_SECRET_CRM: signing.secret,
+    });
+  });
+  after(() => stack.close());
+
+  it('POST /api/hooks/{name}: arbitrary names, including Object.prototype members', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.constantFrom(...prototypeNames, 'crm', 'CRM', 'crm-', '-crm'),
+          fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }),
+        ),
+        fc.jsonValue({ maxDepth: 2 }),
+        (name, body) =>
+          checkAnswer(stack, `/api/hooks/${encodeURIComponent(name)}`, 'POST', JSON.stringify(body)),
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it('POST /api/hooks/crm: arbitrary bodies with arbitrary signature headers', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          webhookPayload.map((payload) => JSON.stringify(payload)),
+          fc.string({ maxLength: 200 }),
+        ),
+        fc.dictionary(
+          fc.constantFrom(
+            'x-signature',
+            'x-timestamp',
+            'webhook-signature',
+            'webhook-timestamp',
+            'webhook-id',
+          ),
+          fc.oneof(
+            fc.stringMatching(/^[\x21-\x7e]{0,100}$/),
+            fc.integer().map(String),
+            fc.constant(String(Math.floor(Date.now() / 1000))),
+          ),
+        ),
+        (body, headers) =>
+          checkAnswer(stack, '/api/hooks/crm', 'POST', body, {
+            'content-type': 'application/json',
+            ...headers,
+          }),
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it('POST /api/hooks/crm: correctly signed payloads of any shape', async () => {
+    await fc.assert(
+      fc.asyncProperty(webhookPayload, async (payload) => {
+        const body = JSON.stringify(payload);
+        await checkAnswer(stack, '/api/hooks/crm', 'POST', body, {
+          'content-type': 'application/json',
+          ...hmacHeaders(signing, body),
+        });
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it('GET /api/referrals: arbitrary parameters and values, repeats included', async () => {
+    const name = fc.oneof(
+      fc.constantFrom(
+        'status',
+        'substatus',
+        'direction',
+        'updatedSince',
+        'teamMemberEmail',
+        'externalReferenceId',
+        'top',
+        'code',
+        ...prototypeNames,
+      ),
+      fc.string({ maxLength: 20 }),
+    );
+    const value = fc.oneof(
+      fc.constantFrom(
+        'New',
+        'Active',
+        'Won',
+        'Incoming',
+        '2026-10-01',
+        'jane.doe@contoso.com',
+        '5',
+        '200',
+        '201',
+      ),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(name, value), { maxLength: 5 }), (pairs) =>
+        checkAnswer(
+          stack,
+          `/api/referrals?${pairs.map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`).join('&')}`,
+          'GET',
+          '',
+          {},
+        ),
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it('GET /api/referrals: arbitrary raw query strings, malformed escapes included', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[A-Za-z0-9=&%._~+'!$()*,;:@/?-]{0,80}$/), (query) =>
+        checkAnswer(stack, `/api/referrals?${query}`, 'GET', '', {}),
       ),
       { numRuns: RUNS * 2 },
     );

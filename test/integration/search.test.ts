@@ -55,7 +55,7 @@ describe('GET /api/referrals translates plain parameters into OData', () => {
       "status eq 'New' and direction eq 'Incoming' and team/any(t:t/email eq 'jane.doe@contoso.com')",
     );
     assert.equal(query.get('$orderby'), 'updatedDateTime desc');
-    assert.equal(query.get('$top'), '5');
+    assert.equal(query.get('$top'), '6', 'one beyond top, to tell whether more matches exist');
   });
 
   it('returns the matching referrals', async () => {
