@@ -3,16 +3,10 @@
  * codes and headers (it is a relay) but nothing of any HTTP framework.
  */
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
 import { buildPatch } from '../operations/build-patch';
+import { toFieldErrors } from '../http/field-errors';
 import type { OperationDefinition } from '../operations/definition';
-import {
-  invalidRequest,
-  ProblemError,
-  toPointer,
-  type FieldError,
-  type RenderedResponse,
-} from '../http/problem';
+import { invalidRequest, ProblemError, type RenderedResponse } from '../http/problem';
 import type { PatchOperation } from '../referral/writable-paths';
 import type { ReferralCall, UpstreamReply } from '../upstream/client';
 import { relayFailure, upstreamFailure } from '../upstream/failure';
@@ -56,18 +50,6 @@ export interface FacadeResponse extends RenderedResponse {
 export interface ReferralsFacade {
   update(request: UpdateRequest): Promise<FacadeResponse>;
   get(request: ReadRequest): Promise<FacadeResponse>;
-}
-
-function toFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
-  return issues.flatMap((issue): FieldError[] =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({
-          in: 'body',
-          pointer: toPointer([...issue.path, key]),
-          message: 'is not a field this endpoint accepts',
-        }))
-      : [{ in: 'body', pointer: toPointer(issue.path), message: issue.message }],
-  );
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
@@ -276,7 +258,7 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
         if (!built.ok) {
           throw invalidRequest(
             `The body does not fit ${request.operation.name}; see errors for each field to fix.`,
-            toFieldErrors(built.issues),
+            toFieldErrors(built.issues, 'body'),
           );
         }
         const member = teamMemberAppend(built.patch);
