@@ -99,7 +99,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       method,
       url: url.toString(),
       headers: flatHeaders(request),
-      query: Object.fromEntries(url.searchParams),
+      // No `query`: the library then reads the URL itself, keeping repeated parameters as the host does.
       params: match.kind === 'matched' ? match.params : {},
       ...(body.length > 0 ? { body: { bytes: body } } : {}),
     });

@@ -219,6 +219,18 @@ export function loadLocalPort(env: Environment): number {
 /** Settings with this prefix hold webhook signing secrets (in Azure, usually Key Vault references). */
 export const WEBHOOK_SECRET_SETTING_PREFIX = 'WEBHOOK_SECRET_';
 
+/**
+ * Whether `name` is one of the webhook intake's optional settings. They are not in `configSettingNames` (no
+ * deployment needs them), but an operator may add them to the app settings.
+ */
+export function isWebhookSettingName(name: string): boolean {
+  return (
+    name === 'WEBHOOK_MAPPINGS' ||
+    name === 'WEBHOOK_MAPPINGS_FILE' ||
+    name.startsWith(WEBHOOK_SECRET_SETTING_PREFIX)
+  );
+}
+
 export interface WebhookSettings {
   /** `WEBHOOK_MAPPINGS`: the mapping configuration as inline JSON. */
   readonly mappingsJson?: string;
