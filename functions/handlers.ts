@@ -69,9 +69,9 @@ function handle(routeName: string, work: Work): HttpHandler {
         event: 'call',
         route: routeName,
         method: request.method,
-        referralId: request.params['id'],
+        referralId: request.params['id'] ?? record.referralId,
         status: response.status,
-        upstreamStatus,
+        upstreamStatus: upstreamStatus ?? record.upstreamStatus,
         attempts: record.upstreamAttempts,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         correlationId,
@@ -162,11 +162,13 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
         });
       });
     case 'search':
-      return handle(route.name, (request, correlationId) =>
-        searchReferrals(request, correlationId, services),
+      return handle(route.name, (request, correlationId, record) =>
+        searchReferrals(request, correlationId, services, record),
       );
     case 'hook':
-      return handle(route.name, (request, correlationId) => receiveWebhook(request, correlationId, services));
+      return handle(route.name, (request, correlationId, record) =>
+        receiveWebhook(request, correlationId, services, record),
+      );
     case 'openapi':
       return handle(route.name, describeApi);
     case 'fallback':

@@ -3,6 +3,7 @@
  * reads the request's parts and hands them to shared/.
  */
 import type { HttpRequest } from '@azure/functions';
+import type { CallRecord } from '../shared/facade/referrals-facade';
 import type { ServicesResolver } from '../shared/facade/services';
 import type { RenderedResponse } from '../shared/http/problem';
 import { checkDeclaredLength } from '../shared/http/request';
@@ -23,12 +24,13 @@ export async function searchReferrals(
   request: HttpRequest,
   correlationId: string,
   services: ServicesResolver,
+  record: CallRecord,
 ): Promise<RenderedResponse> {
   // From the URL, not request.query: hosts collapse a repeated parameter in that map (the local host keeps the
   // last value, the Functions host joins them with commas), and a repeat must be seen to be refused.
   const query = [...new URL(request.url).searchParams].filter(([name]) => !hostQueryParameters.has(name));
   const criteria = parseSearchQuery(query);
-  const result = await services().search.search(criteria, correlationId);
+  const result = await services().search.search(criteria, correlationId, record);
   return json(200, correlationId, result);
 }
 
@@ -36,6 +38,7 @@ export async function receiveWebhook(
   request: HttpRequest,
   correlationId: string,
   services: ServicesResolver,
+  record: CallRecord,
 ): Promise<RenderedResponse> {
   checkDeclaredLength(request.headers.get('content-length'));
   const intake = services().webhooks();
@@ -44,6 +47,7 @@ export async function receiveWebhook(
     body: Buffer.from(await request.arrayBuffer()),
     header: (name) => request.headers.get(name) ?? undefined,
     correlationId,
+    record,
   });
 }
 

@@ -22,7 +22,12 @@ const MAX_MEMBER_ROUNDS = 3;
 
 /** Filled in by the facade for the caller's log line, whether the call succeeds or fails. */
 export interface CallRecord {
+  /** Upstream attempts, summed over every upstream request the call made. */
   upstreamAttempts: number;
+  /** Partner Center's status on the call's last answered request. */
+  upstreamStatus?: number;
+  /** The referral the call acted on, when the route did not name it (webhooks). */
+  referralId?: string;
 }
 
 export interface UpdateRequest {
@@ -242,12 +247,22 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
     });
   }
 
-  async function traced<T>(record: CallRecord | undefined, work: (budget: CallBudget) => Promise<T>) {
+  async function traced(
+    record: CallRecord | undefined,
+    work: (budget: CallBudget) => Promise<FacadeResponse>,
+  ): Promise<FacadeResponse> {
     const budget = relay.startCall();
     try {
-      return await work(budget);
+      const result = await work(budget);
+      if (record) record.upstreamStatus = result.upstreamStatus;
+      return result;
+    } catch (error) {
+      if (record && error instanceof ProblemError && error.problem.upstream) {
+        record.upstreamStatus = error.problem.upstream.status;
+      }
+      throw error;
     } finally {
-      if (record) record.upstreamAttempts = budget.attempts;
+      if (record) record.upstreamAttempts += budget.attempts;
     }
   }
 

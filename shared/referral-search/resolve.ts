@@ -3,15 +3,17 @@
  * carrying it, or a problem that says why it cannot.
  */
 import { ProblemError } from '../http/problem';
+import type { CallRecord } from '../facade/referrals-facade';
 import type { ReferralSearch } from './search';
 
 export async function resolveByExternalReferenceId(
   search: ReferralSearch,
   externalReferenceId: string,
   correlationId: string,
+  record?: CallRecord,
 ): Promise<string> {
   // Two are enough to tell "exactly one" from "several".
-  const result = await search.search({ externalReferenceId, top: 2 }, correlationId);
+  const result = await search.search({ externalReferenceId, top: 2 }, correlationId, record);
   const ids = result.value.map((referral) => referral.id).filter((id) => typeof id === 'string');
   if (ids.length === 1 && ids[0] !== undefined) return ids[0];
   if (ids.length === 0) {

@@ -9,6 +9,7 @@ import type { UpstreamReply } from '../upstream/client';
 import { invalidUpstreamBody, upstreamFailure } from '../upstream/failure';
 import { ForeignNextLinkError, type PageRequest, type ReferralList } from '../upstream/referral-list';
 import type { CallBudget } from '../upstream/retrying-relay';
+import type { CallRecord } from '../facade/referrals-facade';
 import { hasUnconfirmedCriteria, matchesCriteria, odataQuery, type SearchQuery } from './query';
 
 /** At most this many upstream pages (of up to 100 referrals each) are read for one search. */
@@ -32,7 +33,8 @@ export const searchResultSchema = z
 export type SearchResult = z.infer<typeof searchResultSchema>;
 
 export interface ReferralSearch {
-  search(query: SearchQuery, correlationId: string): Promise<SearchResult>;
+  /** `record`, when given, receives the upstream attempts and last status, for the caller's call log. */
+  search(query: SearchQuery, correlationId: string, record?: CallRecord): Promise<SearchResult>;
 }
 
 interface Page {
@@ -78,39 +80,53 @@ export function createReferralSearch(list: ReferralList): ReferralSearch {
   }
 
   return {
-    async search(query, correlationId) {
+    async search(query, correlationId, record) {
       const budget = list.startSearch();
-      let reply = await fetchPage(
-        { kind: 'first', query: odataQuery(query, { includeUnconfirmed: true }) },
-        correlationId,
-        budget,
-      );
-      // A filter the reference does not confirm may be refused: ask again without it and filter here instead.
-      if (reply.status === 400 && hasUnconfirmedCriteria(query)) {
-        reply = await fetchPage(
-          { kind: 'first', query: odataQuery(query, { includeUnconfirmed: false }) },
-          correlationId,
-          budget,
-        );
-      }
-      const matches: unknown[] = [];
-      for (let pages = 1; ; pages++) {
-        if (reply.status < 200 || reply.status >= 300) throw upstreamFailure(reply, 'list');
-        const page = readPage(reply);
-        for (const item of page.items) {
-          if (matchesCriteria(item, query)) matches.push(item);
-        }
-        const done = page.nextLink === undefined;
-        if (matches.length >= query.top || done || pages >= MAX_SEARCH_PAGES) {
-          const value = matches.slice(0, query.top);
-          return {
-            value: value as SearchResult['value'],
-            count: value.length,
-            complete: done && matches.length <= query.top,
-          };
-        }
-        reply = await fetchPage({ kind: 'next', nextLink: page.nextLink }, correlationId, budget);
+      try {
+        return await searchWithin(query, correlationId, budget, record);
+      } finally {
+        if (record) record.upstreamAttempts += budget.attempts;
       }
     },
   };
+
+  async function searchWithin(
+    query: SearchQuery,
+    correlationId: string,
+    budget: CallBudget,
+    record: CallRecord | undefined,
+  ): Promise<SearchResult> {
+    let reply = await fetchPage(
+      { kind: 'first', query: odataQuery(query, { includeUnconfirmed: true }) },
+      correlationId,
+      budget,
+    );
+    // A filter the reference does not confirm may be refused: ask again without it and filter here instead.
+    if (reply.status === 400 && hasUnconfirmedCriteria(query)) {
+      reply = await fetchPage(
+        { kind: 'first', query: odataQuery(query, { includeUnconfirmed: false }) },
+        correlationId,
+        budget,
+      );
+    }
+    const matches: unknown[] = [];
+    for (let pages = 1; ; pages++) {
+      if (record) record.upstreamStatus = reply.status;
+      if (reply.status < 200 || reply.status >= 300) throw upstreamFailure(reply, 'list');
+      const page = readPage(reply);
+      for (const item of page.items) {
+        if (matchesCriteria(item, query)) matches.push(item);
+      }
+      const done = page.nextLink === undefined;
+      if (matches.length >= query.top || done || pages >= MAX_SEARCH_PAGES) {
+        const value = matches.slice(0, query.top);
+        return {
+          value: value as SearchResult['value'],
+          count: value.length,
+          complete: done && matches.length <= query.top,
+        };
+      }
+      reply = await fetchPage({ kind: 'next', nextLink: page.nextLink }, correlationId, budget);
+    }
+  }
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { decodeJsonBody, MAX_BODY_BYTES, parseReferralId, payloadTooLarge } from '../http/request';
 import { ProblemError, type RenderedResponse } from '../http/problem';
-import type { ReferralsFacade } from '../facade/referrals-facade';
+import type { CallRecord, ReferralsFacade } from '../facade/referrals-facade';
 import { simplifiedOperations } from '../operations/catalog';
 import { resolveByExternalReferenceId } from '../referral-search/resolve';
 import type { ReferralSearch } from '../referral-search/search';
@@ -42,6 +42,8 @@ export interface WebhookDelivery {
   /** Lower-case header name → value. */
   readonly header: (name: string) => string | undefined;
   readonly correlationId: string;
+  /** Receives the upstream attempts, last status and referral id, for the caller's call log. */
+  readonly record?: CallRecord;
 }
 
 export interface WebhookIntake {
@@ -141,6 +143,7 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
     locator: ReferralLocator,
     payload: unknown,
     correlationId: string,
+    record: CallRecord | undefined,
   ): Promise<string> {
     const [expression, value] =
       'id' in locator
@@ -151,7 +154,7 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
       throw unmappable(mappingName, `the referral expression ${expression} found no value in the payload.`);
     }
     if ('externalReferenceId' in locator) {
-      return resolveByExternalReferenceId(dependencies.search, text.trim(), correlationId);
+      return resolveByExternalReferenceId(dependencies.search, text.trim(), correlationId, record);
     }
     try {
       return parseReferralId(text.trim());
@@ -226,7 +229,9 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
         mapping.referral,
         payload,
         delivery.correlationId,
+        delivery.record,
       );
+      if (delivery.record) delivery.record.referralId = referralId;
       const body = mapFields(delivery.mappingName, mappingCase, payload);
       try {
         await dependencies.facade.update({
@@ -235,6 +240,7 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
           body,
           returnRepresentation: false,
           correlationId: delivery.correlationId,
+          ...(delivery.record ? { record: delivery.record } : {}),
         });
       } catch (error) {
         if (

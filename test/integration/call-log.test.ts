@@ -48,6 +48,15 @@ describe('the call log', () => {
     );
   });
 
+  it('logs a search with its upstream status and the attempts of every page it read', async () => {
+    stack.simulator.failNext({ kind: 'status', status: 503 });
+    await call(`${stack.api}/referrals?status=New`);
+    assert.deepEqual(
+      callLogs(stack.logs).map((line) => [line.route, line.status, line.upstreamStatus, line.attempts]),
+      [['referral-search', 200, 200, 2]],
+    );
+  });
+
   it('never contains the access token, the caller’s credentials or request bodies', async () => {
     const token = stack.simulator.calls[0]?.headers['authorization'] ?? (await tokenSent(stack));
     const secretNote = 'customer secret 4711';

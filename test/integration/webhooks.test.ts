@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { seededIds } from '../../dev/simulator/seed';
+import { callLogs } from '../support/http';
 import { patchesSent, startStack, type Stack } from '../support/stack';
 import {
   hmacHeaders,
@@ -118,6 +119,18 @@ describe('the example mappings, end to end through the local host and the simula
     const referral = stack.simulator.referral(seededIds.received);
     assert.equal(`${String(referral?.status)}/${String(referral?.substatus)}`, 'Closed/Won');
     assert.equal((referral?.['details'] as { dealValue: unknown }).dealValue, '48000.5');
+  });
+
+  it('logs the delivery with the referral it resolved, the upstream status and every upstream attempt', async () => {
+    await setExternalReferenceId(seededIds.received, dataverseOpportunityId);
+    stack.logs.length = 0;
+    const body = payload('dataverse-opportunity-won.json');
+    assert.equal((await deliver('dataverse-opportunity', body, hmacHeaders(dataverse, body))).status, 200);
+    const [line] = callLogs(stack.logs);
+    assert.equal(line?.route, 'webhook');
+    assert.equal(line?.referralId, seededIds.received);
+    assert.equal(line?.upstreamStatus, 204);
+    assert.equal(line?.attempts, 2, 'the lookup by externalReferenceId and the PATCH');
   });
 
   it('Dataverse-style: no referral with that CRM id is a 404 problem and nothing is patched', async () => {
