@@ -9,7 +9,8 @@ import { seededIds } from '../../dev/simulator/seed';
 import { routes } from '../../functions/routes';
 import { rawRequest } from '../support/http';
 import { startStack, type Stack } from '../support/stack';
-import { hmacHeaders, newHmacSecret, type HmacSigning } from '../support/webhook-signing';
+import { crmMappings, crmSigning } from '../support/crm-mapping';
+import { hmacHeaders } from '../support/webhook-signing';
 
 const id = seededIds.active;
 const RUNS = 40;
@@ -157,31 +158,13 @@ describe('properties of every endpoint', () => {
   });
 });
 
-const signing: HmacSigning = {
-  secret: newHmacSecret(),
-  signatureHeader: 'X-Signature',
-  timestampHeader: 'X-Timestamp',
-  encoding: 'hex',
-};
+const signing = crmSigning;
 
 /** Expressions that fail on payloads of the wrong shape (contains(), abs()), so arbitrary payloads exercise them. */
-const propertyMappings = {
-  mappings: {
-    crm: {
-      auth: {
-        scheme: 'hmac-sha256',
-        secretSetting: 'WEBHOOK_SECRET_CRM',
-        signatureHeader: signing.signatureHeader,
-        timestampHeader: signing.timestampHeader,
-      },
-      referral: { id: 'referralId' },
-      cases: [
-        { when: "contains(stage, 'won')", operation: 'close-won', fields: { dealValue: 'abs(amount)' } },
-        { when: 'stage', operation: 'update-details', fields: { notes: 'notes', dealValue: 'amount' } },
-      ],
-    },
-  },
-};
+const propertyMappings = crmMappings([
+  { when: "contains(stage, 'won')", operation: 'close-won', fields: { dealValue: 'abs(amount)' } },
+  { when: 'stage', operation: 'update-details', fields: { notes: 'notes', dealValue: 'amount' } },
+]);
 
 const prototypeNames = [
   'constructor',

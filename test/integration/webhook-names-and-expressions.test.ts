@@ -7,35 +7,18 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { seededIds } from '../../dev/simulator/seed';
 import { startStack, type Stack } from '../support/stack';
-import { hmacHeaders, newHmacSecret, type HmacSigning } from '../support/webhook-signing';
+import { crmMappings, crmSigning } from '../support/crm-mapping';
+import { hmacHeaders } from '../support/webhook-signing';
 
 const PROBLEM = 'application/problem+json';
 const prototypeNames = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
 
-const signing: HmacSigning = {
-  secret: newHmacSecret(),
-  signatureHeader: 'X-Signature',
-  timestampHeader: 'X-Timestamp',
-  encoding: 'hex',
-};
+const signing = crmSigning;
 
-const mappings = {
-  mappings: {
-    crm: {
-      auth: {
-        scheme: 'hmac-sha256',
-        secretSetting: 'WEBHOOK_SECRET_CRM',
-        signatureHeader: signing.signatureHeader,
-        timestampHeader: signing.timestampHeader,
-      },
-      referral: { id: 'referralId' },
-      cases: [
-        { when: "contains(stage, 'won')", operation: 'close-won', fields: { dealValue: 'abs(amount)' } },
-        { when: "stage == 'accepted'", operation: 'accept' },
-      ],
-    },
-  },
-};
+const mappings = crmMappings([
+  { when: "contains(stage, 'won')", operation: 'close-won', fields: { dealValue: 'abs(amount)' } },
+  { when: "stage == 'accepted'", operation: 'accept' },
+]);
 
 interface Problem {
   type: string;
