@@ -4,9 +4,8 @@
  */
 import type { WebhookSettings } from '../config';
 import type { ReferralsFacade } from '../facade/referrals-facade';
-import { ProblemError } from '../http/problem';
 import type { ReferralSearch } from '../referral-search/search';
-import { createWebhookIntake, type WebhookIntake } from './intake';
+import { createWebhookIntake, misconfigured, type WebhookIntake } from './intake';
 import { loadMappings, WebhookConfigError } from './load-mappings';
 import { secretsFromSettings, type SecretLookup } from './secrets';
 
@@ -33,13 +32,7 @@ export function configuredWebhookIntake(options: ConfiguredIntakeOptions): () =>
       return intake;
     } catch (error) {
       if (!(error instanceof WebhookConfigError)) throw error;
-      throw new ProblemError({
-        status: 503,
-        kind: 'webhooks-misconfigured',
-        title: 'The webhook intake is not configured',
-        detail: `An operator must fix the webhook configuration: ${error.problems.join('; ')}.`,
-        retryAfterSeconds: 300,
-      });
+      throw misconfigured(error.problems.join('; '));
     }
   };
 }

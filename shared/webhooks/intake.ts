@@ -75,7 +75,8 @@ const unmappable = (mappingName: string, detail: string, errors: ProblemError['p
     ...(errors.length > 0 ? { errors } : {}),
   });
 
-const misconfigured = (detail: string) =>
+/** The webhook configuration (mappings or their secrets) is unusable; only the webhook route is affected. */
+export const misconfigured = (detail: string) =>
   new ProblemError({
     status: 503,
     kind: 'webhooks-misconfigured',
