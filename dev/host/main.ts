@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   ].some((name) => Boolean(env[name]));
   if (!wantsRealPartnerCenter) {
     const accessToken = randomBytes(24).toString('base64url');
-    simulator = await startSimulator({ accessToken });
+    simulator = await startSimulator({ accessToken, maxRecordedCalls: 1_000 });
     env['PARTNER_CENTER_BASE_URL'] = simulator.url;
     env['PARTNER_CENTER_ACCESS_TOKEN'] = accessToken;
   }

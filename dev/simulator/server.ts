@@ -57,6 +57,8 @@ export interface SimulatorOptions {
   readonly pageSize?: number;
   /** How the list treats `$filter` fields; by default every documented form is applied. */
   readonly filterSupport?: FilterSupport;
+  /** Keeps only the latest calls in `calls`, so a long-running demo does not grow without bound. */
+  readonly maxRecordedCalls?: number;
 }
 
 export interface Simulator {
@@ -282,6 +284,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const headers = flatHeaders(request);
     const body = await readBody(request);
     calls.push({ method, path: url.pathname + url.search, headers, body });
+    const excess = calls.length - (options.maxRecordedCalls ?? Number.POSITIVE_INFINITY);
+    if (excess > 0) calls.splice(0, excess);
     const fault = nextFault({ method, referralId: referralIdOf(url), headers });
     if (fault?.kind === 'reset') {
       request.socket.destroy();

@@ -134,3 +134,25 @@ describe('Partner Center simulator', () => {
     assert.equal((await send('GET', referralPath('00000000-0000-0000-0000-000000000000'))).status, 404);
   });
 });
+
+describe('a long-running simulator', () => {
+  it('keeps only the latest calls when asked to', async () => {
+    const bounded = await startSimulator({ accessToken: token, maxRecordedCalls: 2 });
+    try {
+      for (const id of [seededIds.active, seededIds.incoming, seededIds.received]) {
+        await fetch(`${bounded.url}/v1.0/engagements/referrals/${id}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+      }
+      assert.deepEqual(
+        bounded.calls.map((recorded) => recorded.path),
+        [
+          `/v1.0/engagements/referrals/${seededIds.incoming}`,
+          `/v1.0/engagements/referrals/${seededIds.received}`,
+        ],
+      );
+    } finally {
+      await bounded.close();
+    }
+  });
+});
