@@ -10,6 +10,7 @@ import {
   calledFunctions,
   hasDecorator,
   infraDirectory,
+  literalValue,
   parseBicepFile,
   propertyPath,
   property,
@@ -60,16 +61,8 @@ export function resourceBySymbol(file: BicepFile, symbol: string): LocatedResour
 export function literalAt(resource: ResourceDeclaration, path: string): unknown {
   const node = propertyPath(resource.body, path);
   if (node === undefined) return undefined;
-  switch (node.type) {
-    case 'string':
-      return stringValue(node);
-    case 'number':
-      return Number(node.text);
-    case 'boolean':
-      return node.text === 'true';
-    default:
-      return `<expression ${node.text}>`;
-  }
+  const value = literalValue(node);
+  return value === undefined ? `<expression ${node.text}>` : value;
 }
 
 export interface AppSetting {
