@@ -3,6 +3,7 @@
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { CallRecord, FacadeResponse } from '../shared/facade/referrals-facade';
+import { preparePatch } from '../shared/facade/prepare-patch';
 import type { ServicesResolver } from '../shared/facade/services';
 import { checkReadiness } from '../shared/health/readiness';
 import { ProblemError, renderProblem, type RenderedResponse } from '../shared/http/problem';
@@ -145,7 +146,10 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
     case 'update':
       return handle(route.name, async (request, correlationId, record) => {
         const referralId = parseReferralId(request.params['id']);
-        const body = await readJsonBody(request, target.operation.bodyOptional);
+        const patch = preparePatch(
+          target.operation,
+          await readJsonBody(request, target.operation.bodyOptional),
+        );
         const returnRepresentation = wantsRepresentation(
           request.headers.get('prefer'),
           request.query.get('return'),
@@ -153,8 +157,7 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
         const ifMatch = normalizeIfMatch(request.headers.get('if-match'));
         return services().facade.update({
           referralId,
-          operation: target.operation,
-          body,
+          patch,
           returnRepresentation,
           correlationId,
           record,

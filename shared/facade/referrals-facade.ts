@@ -1,12 +1,9 @@
 /**
- * The facade's one data flow: validated request → operation → JSON Patch → relay → answer. It knows HTTP status
- * codes and headers (it is a relay) but nothing of any HTTP framework.
+ * The facade's one data flow: validated request → operation → JSON Patch (`preparePatch`) → relay → answer. It
+ * knows HTTP status codes and headers (it is a relay) but nothing of any HTTP framework.
  */
 import { randomUUID } from 'node:crypto';
-import { buildPatch } from '../operations/build-patch';
-import { toFieldErrors } from '../http/field-errors';
-import type { OperationDefinition } from '../operations/definition';
-import { invalidRequest, ProblemError, type RenderedResponse } from '../http/problem';
+import { ProblemError, type RenderedResponse } from '../http/problem';
 import type { PatchOperation } from '../referral/writable-paths';
 import type { ReferralCall, UpstreamReply } from '../upstream/client';
 import { relayFailure, upstreamFailure } from '../upstream/failure';
@@ -32,9 +29,8 @@ export interface CallRecord {
 
 export interface UpdateRequest {
   readonly referralId: string;
-  readonly operation: OperationDefinition;
-  /** The parsed JSON body, not yet validated. */
-  readonly body: unknown;
+  /** The validated patch (see `preparePatch`). */
+  readonly patch: readonly PatchOperation[];
   readonly returnRepresentation: boolean;
   readonly ifMatch?: string;
   readonly correlationId: string;
@@ -269,19 +265,13 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
   return {
     update: (request) =>
       traced(request.record, async (budget) => {
-        const built = buildPatch(request.operation, request.body);
-        if (!built.ok) {
-          throw invalidRequest(
-            `The body does not fit ${request.operation.name}; see errors for each field to fix.`,
-            toFieldErrors(built.issues, 'body'),
-          );
-        }
-        const member = teamMemberAppend(built.patch);
-        if (member !== undefined) return addMember(request, built.patch, member, budget);
+        const { patch } = request;
+        const member = teamMemberAppend(patch);
+        if (member !== undefined) return addMember(request, patch, member, budget);
         const { reply } = await relayOk(
-          patchCall(request, built.patch, request.ifMatch),
+          patchCall(request, patch, request.ifMatch),
           budget,
-          pinsVersion(request.ifMatch) || isReplaySafePatch(built.patch),
+          pinsVersion(request.ifMatch) || isReplaySafePatch(patch),
         );
         return answerWrite(request, reply, budget, {});
       }),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { decodeJsonBody, MAX_BODY_BYTES, parseReferralId, payloadTooLarge } from '../http/request';
 import { ProblemError, type RenderedResponse } from '../http/problem';
+import { preparePatch } from '../facade/prepare-patch';
 import type { CallRecord, ReferralsFacade } from '../facade/referrals-facade';
 import { simplifiedOperations } from '../operations/catalog';
 import { resolveByExternalReferenceId } from '../referral-search/resolve';
@@ -237,8 +238,7 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
       try {
         await dependencies.facade.update({
           referralId,
-          operation,
-          body,
+          patch: preparePatch(operation, body),
           returnRepresentation: false,
           correlationId: delivery.correlationId,
           ...(delivery.record ? { record: delivery.record } : {}),

@@ -227,6 +227,16 @@ describe('configuration', () => {
     assert.equal(simulator.calls.length, 0);
   });
 
+  it('bad input is still answered as bad input while the facade is misconfigured', async () => {
+    const response = await invoke(
+      'referral-close-won',
+      { body: '{"dealValue":"ten"}' },
+      lazyServices({ PARTNER_CENTER_BASE_URL: simulator.url }),
+    );
+    assert.equal(response.status, 400);
+    assert.equal((response.json['errors'] as { pointer: string }[])[0]?.pointer, '/dealValue');
+  });
+
   it('an unresolved Key Vault reference is reported as such, and its text is not echoed', async () => {
     const reference = '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/pc-token/)';
     const response = await invoke(
