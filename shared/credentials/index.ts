@@ -6,7 +6,7 @@ import type { CredentialChecks, CredentialMode } from './health';
 
 export interface AccessTokenSource {
   /** A bearer token valid for `https://api.partner.microsoft.com`. */
-  getAccessToken(signal?: AbortSignal): Promise<string>;
+  getAccessToken(): Promise<string>;
   /** Called when the upstream refused `token` (401), so a renewable source fetches a new one next time. */
   invalidate(token: string): void;
   /** Whether retrying after `invalidate` can help; false for a fixed token. */

@@ -154,7 +154,7 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
       headers: {
         'Content-Type': 'application/json',
         'MS-CorrelationId': correlationId,
-        ...(etag ? { ETag: etag } : {}),
+        ...withEtag(etag),
         ...extra,
       },
       body: reply.body,
@@ -186,7 +186,7 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
     return {
       status: 204,
       upstreamStatus: reply.status,
-      headers: { 'MS-CorrelationId': request.correlationId, ...(etag ? { ETag: etag } : {}), ...extra },
+      headers: { 'MS-CorrelationId': request.correlationId, ...withEtag(etag), ...extra },
     };
   }
 
