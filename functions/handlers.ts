@@ -1,7 +1,7 @@
 /**
- * HTTP glue: read the request, call the shared library, write the answer. One handler per route kind.
+ * HTTP glue: read the request, call the shared library, write the answer. One handler per route kind. They read
+ * calls through `InboundRequest`, so the Functions binding and the local host run exactly this code.
  */
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { CallRecord, FacadeResponse } from '../shared/facade/referrals-facade';
 import { preparePatch } from '../shared/facade/prepare-patch';
 import type { ServicesResolver } from '../shared/facade/services';
@@ -15,30 +15,23 @@ import {
   resolveCorrelationId,
   wantsRepresentation,
 } from '../shared/http/request';
+import type { CallLog, InboundRequest, RouteHandler } from './inbound';
 import { describeApi, receiveWebhook, searchReferrals } from './lowcode-handlers';
 import { matchRoute } from './route-matcher';
 import { API_PREFIX, type RouteDefinition } from './routes';
 import { version } from '../package.json';
 
 type Work = (
-  request: HttpRequest,
+  request: InboundRequest,
   correlationId: string,
   record: CallRecord,
 ) => Promise<RenderedResponse | FacadeResponse>;
 
-function toHttpResponse(response: RenderedResponse): HttpResponseInit {
-  return {
-    status: response.status,
-    headers: response.headers,
-    ...(response.body === undefined ? {} : { body: response.body }),
-  };
-}
-
 /** Runs one call: every failure becomes problem+json, and one structured log line records the outcome. */
-function handle(routeName: string, work: Work): HttpHandler {
-  return async (request: HttpRequest, context: InvocationContext) => {
+function handle(routeName: string, work: Work): RouteHandler {
+  return async (request: InboundRequest, log: CallLog) => {
     const started = performance.now();
-    const correlationId = resolveCorrelationId(request.headers.get('ms-correlationid'));
+    const correlationId = resolveCorrelationId(request.header('ms-correlationid'));
     let response: RenderedResponse;
     let upstreamStatus: number | undefined;
     const record: CallRecord = { upstreamAttempts: 0 };
@@ -51,7 +44,7 @@ function handle(routeName: string, work: Work): HttpHandler {
         response = renderProblem(error.problem, correlationId);
         upstreamStatus = error.problem.upstream?.status;
       } else {
-        context.error(
+        log.error(
           `unexpected failure in ${routeName}: ${error instanceof Error ? error.name : typeof error}`,
         );
         response = renderProblem(
@@ -65,7 +58,7 @@ function handle(routeName: string, work: Work): HttpHandler {
         );
       }
     }
-    context.log(
+    log.info(
       JSON.stringify({
         event: 'call',
         route: routeName,
@@ -78,20 +71,20 @@ function handle(routeName: string, work: Work): HttpHandler {
         correlationId,
       }),
     );
-    return toHttpResponse(response);
+    return response;
   };
 }
 
-async function readJsonBody(request: HttpRequest, optional: boolean): Promise<unknown> {
-  checkDeclaredLength(request.headers.get('content-length'));
+async function readJsonBody(request: InboundRequest, optional: boolean): Promise<unknown> {
+  checkDeclaredLength(request.header('content-length'));
   return decodeJsonBody({
-    contentType: request.headers.get('content-type'),
+    contentType: request.header('content-type'),
     text: await request.text(),
     optional,
   });
 }
 
-function fallback(request: HttpRequest): never {
+function fallback(request: InboundRequest): never {
   const path = new URL(request.url).pathname;
   const below = path.startsWith(API_PREFIX) ? path.slice(API_PREFIX.length) : undefined;
   const match = below === undefined ? undefined : matchRoute(request.method, below);
@@ -112,7 +105,7 @@ function fallback(request: HttpRequest): never {
   });
 }
 
-export function createHandler(route: RouteDefinition, services: ServicesResolver): HttpHandler {
+export function createHandler(route: RouteDefinition, services: ServicesResolver): RouteHandler {
   const target = route.target;
   switch (target.kind) {
     case 'health':
@@ -150,11 +143,8 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
           target.operation,
           await readJsonBody(request, target.operation.bodyOptional),
         );
-        const returnRepresentation = wantsRepresentation(
-          request.headers.get('prefer'),
-          request.query.get('return'),
-        );
-        const ifMatch = normalizeIfMatch(request.headers.get('if-match'));
+        const returnRepresentation = wantsRepresentation(request.header('prefer'), request.query('return'));
+        const ifMatch = normalizeIfMatch(request.header('if-match'));
         return services().facade.update({
           referralId,
           patch,

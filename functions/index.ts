@@ -5,7 +5,7 @@
  */
 import { app } from '@azure/functions';
 import { lazyServices } from '../shared/facade/services';
-import { createHandler } from './handlers';
+import { functionsHandler } from './azure-binding';
 import { hostedRoutes } from './routes';
 
 const services = lazyServices(process.env);
@@ -15,6 +15,6 @@ for (const route of hostedRoutes()) {
     methods: [...route.methods],
     route: route.route,
     authLevel: route.authLevel,
-    handler: createHandler(route, services),
+    handler: functionsHandler(route, services),
   });
 }

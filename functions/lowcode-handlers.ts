@@ -2,13 +2,13 @@
  * HTTP glue for the low-code endpoints: the search, the webhook intake and the generated API description. Each
  * reads the request's parts and hands them to shared/.
  */
-import type { HttpRequest } from '@azure/functions';
 import type { CallRecord } from '../shared/facade/referrals-facade';
 import type { ServicesResolver } from '../shared/facade/services';
 import type { RenderedResponse } from '../shared/http/problem';
 import { checkDeclaredLength } from '../shared/http/request';
 import { openApiDocument } from '../shared/openapi';
 import { parseSearchQuery } from '../shared/referral-search/parse-query';
+import type { InboundRequest } from './inbound';
 import { routes } from './routes';
 
 const json = (status: number, correlationId: string, body: unknown): RenderedResponse => ({
@@ -21,7 +21,7 @@ const json = (status: number, correlationId: string, body: unknown): RenderedRes
 const hostQueryParameters = new Set(['code']);
 
 export async function searchReferrals(
-  request: HttpRequest,
+  request: InboundRequest,
   correlationId: string,
   services: ServicesResolver,
   record: CallRecord,
@@ -35,23 +35,23 @@ export async function searchReferrals(
 }
 
 export async function receiveWebhook(
-  request: HttpRequest,
+  request: InboundRequest,
   correlationId: string,
   services: ServicesResolver,
   record: CallRecord,
 ): Promise<RenderedResponse> {
-  checkDeclaredLength(request.headers.get('content-length'));
+  checkDeclaredLength(request.header('content-length'));
   const intake = services().webhooks();
   return intake.receive({
     mappingName: request.params['name'] ?? '',
-    body: Buffer.from(await request.arrayBuffer()),
-    header: (name) => request.headers.get(name) ?? undefined,
+    body: await request.bytes(),
+    header: (name) => request.header(name),
     correlationId,
     record,
   });
 }
 
-export function describeApi(request: HttpRequest, correlationId: string): Promise<RenderedResponse> {
+export function describeApi(request: InboundRequest, correlationId: string): Promise<RenderedResponse> {
   const serverUrl = `${new URL(request.url).origin}/api`;
   return Promise.resolve(json(200, correlationId, openApiDocument(routes, serverUrl)));
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { HttpRequest, InvocationContext, type HttpHandler, type HttpResponseInit } from '@azure/functions';
-import { createHandler } from '../../functions/handlers';
+import { functionsHandler } from '../../functions/azure-binding';
 import { routes } from '../../functions/routes';
 import { lazyServices, type ServicesResolver } from '../../shared/facade/services';
 import { seededIds } from '../../dev/simulator/seed';
@@ -19,7 +19,7 @@ const logLines: string[] = [];
 function handlerFor(name: string, resolver: ServicesResolver = services): HttpHandler {
   const route = routes.find((candidate) => candidate.name === name);
   assert.ok(route, `route ${name}`);
-  return createHandler(route, resolver);
+  return functionsHandler(route, resolver);
 }
 
 function context(): InvocationContext {

@@ -1,0 +1,52 @@
+/**
+ * The handlers bound to the Azure Functions programming model: each call's HttpRequest and InvocationContext
+ * become an InboundRequest and a CallLog, and the handler's answer becomes the HttpResponseInit the host sends.
+ */
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { ServicesResolver } from '../shared/facade/services';
+import type { RenderedResponse } from '../shared/http/problem';
+import { createHandler } from './handlers';
+import type { CallLog, InboundRequest, RouteHandler } from './inbound';
+import type { RouteDefinition } from './routes';
+
+/** Reads through to the library's request, so nothing is copied that the handler does not ask for. */
+export function inboundFromFunctions(request: HttpRequest): InboundRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    params: request.params,
+    header: (name) => request.headers.get(name) ?? undefined,
+    query: (name) => request.query.get(name) ?? undefined,
+    bytes: async () => Buffer.from(await request.arrayBuffer()),
+    text: () => request.text(),
+  };
+}
+
+function callLogOf(context: InvocationContext): CallLog {
+  return {
+    info: (message) => {
+      context.log(message);
+    },
+    error: (message) => {
+      context.error(message);
+    },
+  };
+}
+
+function toHttpResponse(response: RenderedResponse): HttpResponseInit {
+  return {
+    status: response.status,
+    headers: response.headers,
+    ...(response.body === undefined ? {} : { body: response.body }),
+  };
+}
+
+export function bindToFunctions(handler: RouteHandler): HttpHandler {
+  return async (request, context) =>
+    toHttpResponse(await handler(inboundFromFunctions(request), callLogOf(context)));
+}
+
+/** The function the Functions host invokes for a route. */
+export function functionsHandler(route: RouteDefinition, services: ServicesResolver): HttpHandler {
+  return bindToFunctions(createHandler(route, services));
+}
