@@ -7,6 +7,8 @@ import { seedReferrals, seededIds, type Referral } from '../dev/simulator/seed';
 /** Enough referrals that add-member's growing team lists stay short between resets. */
 export const REFERRAL_COUNT = 2_000;
 export const UPSTREAM_PATH = '/v1.0/engagements/referrals/';
+/** Asks the minimal relay to GET the same URL (and read the reply) before it forwards the request. */
+export const RELAY_READ_FIRST_HEADER = 'x-relay-read-first';
 
 export function benchReferralId(index: number): string {
   return `00000000-0000-4000-8000-${String(index % REFERRAL_COUNT).padStart(12, '0')}`;
@@ -38,6 +40,11 @@ export interface Scenario {
   /** The status every path must answer with; anything else is counted as an error. */
   readonly facadeStatus: number;
   readonly upstreamStatus: number;
+  /**
+   * The facade reads the referral before it writes (add-member, to stay idempotent). The minimal relay is then
+   * asked to make the same read first, so both put the same calls on the simulator; see RELAY_READ_FIRST_HEADER.
+   */
+  readonly readsFirst?: boolean;
   facade(sequence: number): BenchRequest;
   /** The request the facade sends upstream for the same call: what the direct and relay paths send. */
   upstream(sequence: number, accessToken: string): BenchRequest;
@@ -129,9 +136,10 @@ export const scenarios: readonly Scenario[] = [
   },
   {
     name: 'add-member',
-    title: 'add-member with Prefer: return=representation',
+    title: 'add-member with Prefer: return=representation (relay: GET, then PATCH)',
     facadeStatus: 200,
     upstreamStatus: 200,
+    readsFirst: true,
     facade: (sequence) => facadePost(sequence, 'add-member', member(sequence), true),
     upstream: (sequence, token) =>
       upstreamPatch(sequence, token, [{ op: 'add', path: '/team/-', value: member(sequence) }], true),

@@ -4,7 +4,13 @@
  */
 import { createHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { localHostFloor, scenarios, type BenchRequest, type ScenarioName } from './fixtures';
+import {
+  localHostFloor,
+  RELAY_READ_FIRST_HEADER,
+  scenarios,
+  type BenchRequest,
+  type ScenarioName,
+} from './fixtures';
 
 export type PathName = 'simulator' | 'relay' | 'facade';
 
@@ -19,6 +25,8 @@ export interface LoadSpec {
   readonly amount?: number;
   /** Offsets the request sequence, so consecutive runs spread over different referrals and members. */
   readonly firstSequence?: number;
+  /** For a scenario that `readsFirst`: whether the relay makes the facade's read too (default) or only the write. */
+  readonly relayReadsFirst?: boolean;
 }
 
 export interface LoadResult {
@@ -43,8 +51,14 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const scenario = [...scenarios, localHostFloor].find((candidate) => candidate.name === spec.scenario);
   if (!scenario) throw new Error(`unknown scenario ${spec.scenario}`);
   const expected = spec.path === 'facade' ? scenario.facadeStatus : scenario.upstreamStatus;
-  const build = (sequence: number): BenchRequest =>
-    spec.path === 'facade' ? scenario.facade(sequence) : scenario.upstream(sequence, spec.accessToken);
+  const relayReads = spec.path === 'relay' && scenario.readsFirst === true && spec.relayReadsFirst !== false;
+  const build = (sequence: number): BenchRequest => {
+    if (spec.path === 'facade') return scenario.facade(sequence);
+    const upstream = scenario.upstream(sequence, spec.accessToken);
+    return relayReads
+      ? { ...upstream, headers: { ...upstream.headers, [RELAY_READ_FIRST_HEADER]: '1' } }
+      : upstream;
+  };
   let sequence = spec.firstSequence ?? 0;
   const latencies = createHistogram({ lowest: 1, highest: 60_000_000, figures: 3 });
   let unexpected = 0;

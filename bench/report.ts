@@ -43,6 +43,8 @@ export interface BenchResults {
     readonly durationSeconds: number;
     readonly rounds: number;
     readonly latencyConnections: number;
+    /** Whether the minimal relay also made add-member's read (the facade's GET), or only forwarded the PATCH. */
+    readonly addMemberRelay: 'read-then-patch' | 'patch-only';
   };
   readonly scenarios: readonly ScenarioResult[];
   /** GET /api/health through the local host: the programming model's own cost per request. */
@@ -169,7 +171,7 @@ export function renderMarkdown(results: BenchResults): string {
     `# Benchmark results (${results.startedAt})`,
     '',
     `Machine: ${machine.cpu}, ${String(machine.cores)} cores, Node ${machine.node} (${machine.platform}); load average ${machine.loadAverageAtStart.map((n) => fixed(n)).join(' ')} at start, ${machine.loadAverageAtEnd.map((n) => fixed(n)).join(' ')} at end.`,
-    `Settings: ${settings.topology} processes, ${String(settings.connections)} connections, ${String(settings.warmupSeconds)} s warm-up + ${String(settings.durationSeconds)} s per run, best of ${String(settings.rounds)} rounds per path (the round with the highest throughput), then one run per path with ${String(settings.latencyConnections)} connection for the round trip. Latencies are client-side (autocannon), in ms.`,
+    `Settings: ${settings.topology} processes, ${String(settings.connections)} connections, ${String(settings.warmupSeconds)} s warm-up + ${String(settings.durationSeconds)} s per run, best of ${String(settings.rounds)} rounds per path (the round with the highest throughput), then one run per path with ${String(settings.latencyConnections)} connection for the round trip. Latencies are client-side (autocannon), in ms. ${settings.addMemberRelay === 'read-then-patch' ? "For add-member the minimal relay GETs the referral before it forwards the PATCH: the same two upstream calls as the facade's idempotent add (read the team, append only if absent), so the comparison is of the facade's own cost, not of the read it needs." : 'For add-member the minimal relay forwards only the PATCH, while the facade also reads the referral first (--add-member-relay patch-only).'}`,
     '',
     '## Throughput and latency',
     '',

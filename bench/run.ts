@@ -4,7 +4,7 @@
  * 100,000 facade requests and the facade's RSS along the way.
  *
  * Options: --long, --in-process, --connections N (16), --duration S (4), --warmup S (1), --rounds N (2),
- * --latency-connections N (1, for the round-trip runs),
+ * --latency-connections N (1, for the round-trip runs), --add-member-relay read-then-patch|patch-only,
  * --cold-runs N (5), --scenarios a,b (all), --out NAME (latest).
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '2' },
     'latency-connections': { type: 'string', default: '1' },
+    'add-member-relay': { type: 'string', default: 'read-then-patch' },
     'cold-runs': { type: 'string', default: '5' },
     out: { type: 'string', default: 'latest' },
     scenarios: { type: 'string', default: scenarios.map((scenario) => scenario.name).join(',') },
@@ -55,7 +56,8 @@ const settings = {
   durationSeconds: Number(args.duration),
   rounds: Number(args.rounds),
   latencyConnections: Number(args['latency-connections']),
-};
+  addMemberRelay: args['add-member-relay'] === 'patch-only' ? 'patch-only' : 'read-then-patch',
+} as const;
 const coldRuns = Number(args['cold-runs']);
 const selected = scenarios.filter((scenario) => args.scenarios.split(',').includes(scenario.name));
 const resultsDir = join(__dirname, '..', '..', 'bench', 'results');
@@ -78,12 +80,13 @@ async function measureScenario(
   title: string,
 ): Promise<ScenarioResult> {
   const rounds: LoadResult[] = [];
+  const relayReadsFirst = settings.addMemberRelay === 'read-then-patch';
   for (let round = 0; round < settings.rounds; round++) {
     // Alternating the order cancels drift in the machine's background load between paths.
     const order: PathName[] =
       round % 2 === 0 ? ['simulator', 'relay', 'facade'] : ['facade', 'relay', 'simulator'];
     for (const path of order) {
-      const common = { path, scenario: name, connections: settings.connections };
+      const common = { path, scenario: name, connections: settings.connections, relayReadsFirst };
       await topology.drainCalls(true);
       await topology.load({
         ...common,
@@ -125,6 +128,7 @@ async function measureScenario(
       path,
       scenario: name,
       connections: settings.latencyConnections,
+      relayReadsFirst,
       durationSeconds: settings.durationSeconds,
       firstSequence: nextSequence(),
     });

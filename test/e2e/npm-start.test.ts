@@ -18,8 +18,8 @@ describe('npm start', () => {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let output = '';
     try {
-      let output = '';
       child.stdout.setEncoding('utf8');
       const banner = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (chunk: string) => {
@@ -47,5 +47,14 @@ describe('npm start', () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
     }
+    const calls = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { event: string; route: string; status: number });
+    assert.deepEqual(
+      calls.map(({ event, route, status }) => ({ event, route, status })),
+      [{ event: 'call', route: 'referral-close-won', status: 200 }],
+      'the call is logged to stdout, one JSON line',
+    );
   });
 });
