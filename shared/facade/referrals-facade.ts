@@ -71,16 +71,26 @@ function etagOf(reply: UpstreamReply, referral: unknown): string | undefined {
   return typeof property === 'string' && property !== '' ? quoteEtag(property) : undefined;
 }
 
+/**
+ * Each reply's body parsed once: a read is checked by the retry layer and then used by add-member, and a
+ * representation is checked and then answered, so the same body would otherwise be parsed twice.
+ */
+const parsedReplies = new WeakMap<UpstreamReply, Record<string, unknown> | null>();
+
 /** The referral in a reply body, or undefined when the body is not a JSON object. */
 function readReferral(reply: UpstreamReply): Record<string, unknown> | undefined {
+  const known = parsedReplies.get(reply);
+  if (known !== undefined) return known ?? undefined;
+  let referral: Record<string, unknown> | null = null;
   try {
     const parsed = JSON.parse(reply.body) as unknown;
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      referral = parsed as Record<string, unknown>;
   } catch {
-    return undefined;
+    // Not JSON: recorded as null, so it is not parsed again either.
   }
+  parsedReplies.set(reply, referral);
+  return referral ?? undefined;
 }
 
 const isReferralReply = (reply: UpstreamReply): boolean => readReferral(reply) !== undefined;
