@@ -156,9 +156,9 @@ export const scenarios: readonly Scenario[] = [
 ];
 
 /**
- * Not a facade operation: `GET /api/health` through the local host measures what the Functions programming model
- * costs per request on its own (the library's HttpRequest and InvocationContext, the handler wrapper, the log
- * line), with no body, no validation and no upstream call. Facade path only.
+ * Not a facade operation: `GET /api/health` through the local host measures what the host and the handler
+ * wrapper cost per request on their own (routing, correlation id, the log line), with no body, no validation and
+ * no upstream call. Facade path only.
  */
 export const localHostFloor: Scenario = {
   name: 'local-host-floor',

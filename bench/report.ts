@@ -255,7 +255,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     '## Local host floor',
     '',
-    "GET /api/health through the same local host: the library's HttpRequest and InvocationContext, the handler wrapper and the log line, with no body, no validation and no upstream call. What any handler costs here before the facade does anything.",
+    'GET /api/health through the same local host: routing, the handler wrapper, the correlation id and the log line, with no body, no validation and no upstream call. What any handler costs here before the facade does anything.',
     '',
     table(
       ['path', 'req/s', 'p50', 'p99', 'server CPU µs/req'],

@@ -43,7 +43,8 @@ function readCapped(request: IncomingMessage): Promise<Buffer | undefined> {
       chunks.push(chunk);
     });
     request.on('end', () => {
-      resolve(Buffer.concat(chunks));
+      // A body that came in one chunk (nearly all of them) is used as it is, not copied.
+      resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
     });
     request.on('error', reject);
   });

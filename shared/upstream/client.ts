@@ -89,7 +89,7 @@ export class PartnerCenterClient {
       1,
       Math.min(limits.timeoutMs ?? this.options.timeoutMs, this.options.timeoutMs),
     );
-    const token = await this.tokenWithin(timeoutMs);
+    const token = this.options.tokens.readyAccessToken() ?? (await this.tokenWithin(timeoutMs));
     const reply = await this.sendOnce(call, token, timeoutMs);
     if (reply.status === 401 && this.options.tokens.renewable) {
       this.options.tokens.invalidate(token);
@@ -103,8 +103,6 @@ export class PartnerCenterClient {
    * caller's deadline covers getting credentials too. A slow renewal goes on and serves the next call.
    */
   private async tokenWithin(timeoutMs: number): Promise<string> {
-    const ready = this.options.tokens.readyAccessToken();
-    if (ready !== undefined) return ready;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
