@@ -3,7 +3,7 @@
  * simulator called directly and a minimal relay, in one run of a few minutes. `npm run bench -- --long` adds
  * 100,000 facade requests and the facade's RSS along the way.
  *
- * Options: --long, --in-process, --connections N (16), --duration S (4), --warmup S (1), --rounds N (2),
+ * Options: --long, --in-process, --connections N (16), --duration S (4), --warmup S (1), --rounds N (3),
  * --latency-connections N (1, for the round-trip runs), --add-member-relay read-then-patch|patch-only,
  * --cold-runs N (5), --scenarios a,b (all), --out NAME (latest).
  */
@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '16' },
     duration: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '1' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     'latency-connections': { type: 'string', default: '1' },
     'add-member-relay': { type: 'string', default: 'read-then-patch' },
     'cold-runs': { type: 'string', default: '5' },
