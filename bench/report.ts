@@ -1,4 +1,5 @@
 /** The benchmark's results as one JSON document and as the markdown tables printed and committed with it. */
+import type { CredentialCalls } from './credential-calls';
 import type { ScenarioName } from './fixtures';
 import type { LoadResult, PathName } from './load';
 import type { HostTiming, ImportTiming } from './cold-start';
@@ -50,6 +51,8 @@ export interface BenchResults {
   /** GET /api/health through the local host: the programming model's own cost per request. */
   readonly localHostFloor: LoadResult;
   readonly upstreamCalls: readonly UpstreamCount[];
+  /** Key Vault mode against the local Key Vault and Entra ID fakes. */
+  readonly credentialCalls: CredentialCalls;
   readonly coldStart: {
     readonly bundleBytes: number;
     readonly bundleImport: ImportTiming;
@@ -146,6 +149,28 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[
       met: patches === expectedPatches && count.unexpectedAnswers === 0,
     });
   }
+  const credentials = results.credentialCalls;
+  const reads = Object.values(credentials.keyVaultReads);
+  targets.push(
+    {
+      target: `Key Vault mode: at most one token exchange per access-token lifetime (${String(credentials.accessTokenLifetimeSeconds)} s) over ${String(credentials.facadeRequests)} requests`,
+      measured: `${String(credentials.tokenExchanges)} exchange(s), ${String(credentials.unexpectedAnswers)} unexpected answers`,
+      met:
+        credentials.tokenExchanges <= 1 &&
+        credentials.unexpectedAnswers === 0 &&
+        credentials.facadeRequests > 0,
+    },
+    {
+      target: 'Key Vault mode: at most one read of each secret per cache lifetime',
+      measured: `${String(reads.reduce((sum, n) => sum + n, 0))} reads of ${String(reads.length)} secrets (most of one: ${String(Math.max(0, ...reads))})`,
+      met: reads.length > 0 && reads.every((n) => n <= 1),
+    },
+    {
+      target: 'Key Vault mode: no secret or token in any log line',
+      measured: `${String(credentials.leakedValues)} found`,
+      met: credentials.leakedValues === 0,
+    },
+  );
   targets.push({
     target: 'production bundle imports in < 150 ms',
     measured: `${fixed(results.coldStart.bundleImport.importMs, 1)} ms`,
@@ -282,6 +307,33 @@ export function renderMarkdown(results: BenchResults): string {
           .map(([method, n]) => `${String(n)} ${method}`)
           .join(', ') || 'none',
       ]),
+    ),
+    '',
+    '## Credential calls in Key Vault mode',
+    '',
+    `${String(results.credentialCalls.facadeRequests)} close-won calls at ${String(results.settings.connections)} connections, in one process with the real SecretClient and msal-node against the local Key Vault and Entra ID fakes the credentials tests use, from a cold start (empty caches).`,
+    '',
+    table(
+      [
+        'facade requests',
+        'unexpected answers',
+        'token exchanges',
+        'Key Vault reads',
+        'Key Vault writes',
+        'secrets or tokens in log lines',
+      ],
+      [
+        [
+          String(results.credentialCalls.facadeRequests),
+          String(results.credentialCalls.unexpectedAnswers),
+          String(results.credentialCalls.tokenExchanges),
+          Object.entries(results.credentialCalls.keyVaultReads)
+            .map(([name, n]) => `${name} ×${String(n)}`)
+            .join(', '),
+          String(results.credentialCalls.keyVaultWrites),
+          String(results.credentialCalls.leakedValues),
+        ],
+      ],
     ),
     '',
     `## Cold start (median of ${String(results.coldStart.runs)} fresh processes)`,

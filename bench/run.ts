@@ -20,6 +20,7 @@ import {
   type HostTiming,
   type ImportTiming,
 } from './cold-start';
+import { countCredentialCalls } from './credential-calls';
 import { scenarios, type ScenarioName } from './fixtures';
 import type { LoadResult, PathName } from './load';
 import {
@@ -246,6 +247,8 @@ async function main(): Promise<void> {
     say('upstream calls per 1,000 facade requests');
     const upstreamCalls: UpstreamCount[] = [];
     for (const scenario of selected) upstreamCalls.push(await countUpstreamCalls(topology, scenario.name));
+    say('credential calls in Key Vault mode');
+    const credentialCalls = await countCredentialCalls(settings.connections);
     const served = measured
       .flatMap((scenario) => scenario.rounds)
       .filter((run) => run.path === 'facade')
@@ -269,6 +272,7 @@ async function main(): Promise<void> {
       scenarios: measured,
       localHostFloor,
       upstreamCalls,
+      credentialCalls,
       coldStart: cold,
       memory,
     };

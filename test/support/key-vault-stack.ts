@@ -4,7 +4,7 @@
  * local host in front. Only Key Vault's own authentication is faked (see FakeKeyVault.credential).
  */
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
-import { startSimulator, type Simulator } from '../../dev/simulator/server';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/simulator/server';
 import { defaultSecretNames, loadConfig } from '../../shared/config';
 import { createServices, type FacadeServices } from '../../shared/facade/services';
 import { startFakeEntra, type FakeEntra } from './fake-entra';
@@ -31,6 +31,7 @@ export interface KeyVaultStackOptions {
   readonly now?: () => number;
   /** When Key Vault's refresh token was stored, epoch ms. */
   readonly refreshTokenStoredAt?: number;
+  readonly simulator?: Omit<SimulatorOptions, 'accessToken'>;
 }
 
 /** Puts the four secrets where a bootstrap would have left them. */
@@ -52,7 +53,7 @@ export async function startKeyVaultStack(options: KeyVaultStackOptions): Promise
   seedVault(vault, entra, options.refreshTokenStoredAt);
   const upstreamToken = `pc-${entra.clientId}-token`;
   entra.defaultAccessToken = upstreamToken;
-  const simulator = await startSimulator({ accessToken: upstreamToken });
+  const simulator = await startSimulator({ ...options.simulator, accessToken: upstreamToken });
   const services = createServices(
     loadConfig({
       PARTNER_CENTER_BASE_URL: simulator.url,
