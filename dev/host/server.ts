@@ -56,10 +56,12 @@ function write(response: ServerResponse, answer: RenderedResponse): void {
   response.end(body);
 }
 
-/** node:http joins repeated headers itself, except a few it keeps once (RFC 9110 singletons like Content-Type). */
+/**
+ * Every value of a repeated header, joined with ", " as the library's WHATWG Headers join them (RFC 9110 §5.3).
+ * `request.headers` would keep only the first of a repeated Content-Type, Authorization and a few others.
+ */
 function headerOf(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+  return request.headersDistinct[name]?.join(', ');
 }
 
 function inboundFromNode(

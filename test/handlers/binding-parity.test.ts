@@ -7,6 +7,7 @@
  * context objects, routed the way the host routes: by the route table.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -175,6 +176,12 @@ const calls: Record<string, Call> = {
     headers: { 'content-type': 'text/plain', 'ms-correlationid': correlationId },
     body: '{}',
   },
+  'two media types in one Content-Type: 415': {
+    method: 'POST',
+    path: `/referrals/${seededIds.active}/close-won`,
+    headers: { ...json, 'content-type': 'application/json, text/plain' },
+    body: '{}',
+  },
   'a raw JSON Patch': {
     method: 'PATCH',
     path: `/referrals/${seededIds.active}`,
@@ -230,6 +237,31 @@ describe('the local host and the Functions binding answer alike', () => {
       assert.equal(local.log.length, 1, 'one log line per call');
     });
   }
+
+  it('a header sent twice is read as both values joined, as the library reads it (RFC 9110 §5.3)', async () => {
+    // fetch() joins repeated headers itself, so this call goes out through node:http with two header lines.
+    const local = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${stack.api}/referrals/${seededIds.active}/close-won`);
+      const outgoing = httpRequest(url, {
+        method: 'POST',
+        headers: { 'content-type': ['application/json', 'text/plain'], 'ms-correlationid': correlationId },
+      });
+      outgoing.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      outgoing.on('error', reject);
+      outgoing.end('{}');
+    });
+    const functions = await viaFunctionsBinding({
+      method: 'POST',
+      path: `/referrals/${seededIds.active}/close-won`,
+      headers: { 'content-type': 'application/json, text/plain', 'ms-correlationid': correlationId },
+      body: '{}',
+    });
+    assert.equal(functions.status, 415);
+    assert.equal(local, functions.status);
+  });
 
   it('the calls above cover successes, problems and every kind of handler', async () => {
     const statuses = new Set<number>();
