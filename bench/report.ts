@@ -179,6 +179,7 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[
   const [first, ...rest] = results.memory;
   const last = rest.at(-1);
   if (first && last && last.afterRequests >= 100_000) {
+    // The first sample after the scenario runs: where the long run starts.
     const settled = results.memory.find((sample) => sample.afterRequests >= 10_000) ?? first;
     const growth = last.rssMiB - settled.rssMiB;
     targets.push({
@@ -359,6 +360,8 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.memory.length > 0) {
     parts.push(
       '## Facade memory (RSS of the local host process)',
+      '',
+      'Requests counted: those of the measured scenario runs, then those of the long run (warm-ups, one-connection runs and the floor run come on top). The long run starts at the second row.',
       '',
       table(
         ['after requests', 'RSS MiB'],

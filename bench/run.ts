@@ -191,6 +191,8 @@ async function countUpstreamCalls(topology: Topology, name: ScenarioName): Promi
 async function longRun(topology: Topology, memory: MemorySample[], served: number): Promise<void> {
   const mix: ScenarioName[] = ['close-won', 'update-details', 'add-member', 'validation-failure'];
   let total = served;
+  // The long run's own starting point, so that its first and last samples are exactly 100,000 requests apart.
+  memory.push({ afterRequests: total, rssMiB: mib(topology.facadeRssBytes()) });
   for (let chunk = 0; chunk < LONG_RUN_REQUESTS / LONG_RUN_CHUNK; chunk++) {
     const scenario = mix[chunk % mix.length] ?? 'close-won';
     await topology.drainCalls(true);

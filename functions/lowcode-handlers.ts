@@ -27,7 +27,7 @@ export async function searchReferrals(
   record: CallRecord,
 ): Promise<RenderedResponse> {
   // From the URL, not request.query: hosts collapse a repeated parameter in that map (the local host keeps the
-  // last value, the Functions host joins them with commas), and a repeat must be seen to be refused.
+  // first value, the Functions host joins them with commas), and a repeat must be seen to be refused.
   const query = [...new URL(request.url).searchParams].filter(([name]) => !hostQueryParameters.has(name));
   const criteria = parseSearchQuery(query);
   const result = await services().search.search(criteria, correlationId, record);

@@ -19,9 +19,18 @@ describe('the local host', () => {
 
   it('a port already in use is reported as an error, not an unhandled exception', async () => {
     const port = Number(new URL(stack.host.url).port);
+    const exitListeners = process.listenerCount('exit');
     await assert.rejects(
       startLocalHost({ services: () => stack.services, port, log: () => undefined }),
       /EADDRINUSE/,
     );
+    assert.equal(process.listenerCount('exit'), exitListeners, 'a failed start leaves nothing listening');
+  });
+
+  it('a closed host leaves no exit listener behind', async () => {
+    const exitListeners = process.listenerCount('exit');
+    const host = await startLocalHost({ services: () => stack.services, log: () => undefined });
+    await host.close();
+    assert.equal(process.listenerCount('exit'), exitListeners);
   });
 });

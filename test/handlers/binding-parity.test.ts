@@ -164,6 +164,12 @@ const calls: Record<string, Call> = {
     headers: json,
     body: '{"dealValue":"ten thousand","color":"red"}',
   },
+  'a JSON body after a UTF-8 byte order mark, which the library drops': {
+    method: 'POST',
+    path: `/referrals/${seededIds.active}/close-won`,
+    headers: json,
+    body: '\uFEFF{"dealValue":10000,"currency":"USD"}',
+  },
   'a body that is not JSON, 400': {
     method: 'POST',
     path: `/referrals/${seededIds.active}/close-won`,
