@@ -27,6 +27,13 @@ export interface MemorySample {
   readonly rssMiB: number;
 }
 
+/** `--long`: a fresh local host, 100,000 requests. */
+export interface LongRun {
+  readonly memory: readonly MemorySample[];
+  /** The heap left by each full (mark-compact) collection, in order, as `--trace-gc` prints it (MB). */
+  readonly heapAfterFullGcMiB: readonly number[];
+}
+
 export interface BenchResults {
   readonly startedAt: string;
   readonly machine: {
@@ -60,7 +67,9 @@ export interface BenchResults {
     readonly localHost: HostTiming;
     readonly runs: number;
   };
+  /** The long run's RSS samples (empty without `--long`). */
   readonly memory: readonly MemorySample[];
+  readonly heapAfterFullGcMiB: readonly number[];
   readonly targets: readonly Target[];
 }
 
@@ -177,35 +186,19 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[
     met: results.coldStart.bundleImport.importMs < 150,
   });
   const [first] = results.memory;
-  // The long run: from the first sample after the scenario runs to the end.
-  const longRun = results.memory.filter((sample) => sample.afterRequests >= 10_000);
-  const start = longRun[0];
-  const last = longRun.at(-1);
-  if (first && start && last && last.afterRequests - start.afterRequests >= 100_000) {
-    const trend = rssTrend(longRun);
-    const rss = longRun.map((sample) => sample.rssMiB);
+  const last = results.memory.at(-1);
+  const heaps = results.heapAfterFullGcMiB;
+  const lastHeap = heaps.at(-1);
+  if (first && last && last.afterRequests >= 100_000 && lastHeap !== undefined && heaps.length >= 2) {
+    const median = [...heaps].sort((a, b) => a - b)[Math.floor(heaps.length / 2)] ?? lastHeap;
     targets.push({
       target:
-        'memory flat over 100k requests (RSS trend over the long run < 10% of its mean per 100,000 requests; RSS rises and falls with each garbage collection, so two single samples do not tell)',
-      measured: `${fixed(first.rssMiB, 1)} MiB at start; over the long run ${fixed(Math.min(...rss), 1)} to ${fixed(Math.max(...rss), 1)} MiB, first ${fixed(start.rssMiB, 1)}, last ${fixed(last.rssMiB, 1)}; trend ${trend.perHundredThousand >= 0 ? '+' : ''}${fixed(trend.perHundredThousand, 1)} MiB per 100,000 requests (mean ${fixed(trend.mean, 1)} MiB)`,
-      met: Math.abs(trend.perHundredThousand) < trend.mean * 0.1,
+        'memory flat over 100k requests (the heap the last full collection leaves is within 10% of the median of all of them; RSS alone rises and falls with each collection)',
+      measured: `heap after ${String(heaps.length)} full collections ${fixed(Math.min(...heaps), 1)} to ${fixed(Math.max(...heaps), 1)} MB, last ${fixed(lastHeap, 1)}, median ${fixed(median, 1)}; RSS ${fixed(first.rssMiB, 1)} MiB at start, ${fixed(last.rssMiB, 1)} MiB after ${String(last.afterRequests)}`,
+      met: lastHeap <= median * 1.1,
     });
   }
   return targets;
-}
-
-/** Least-squares slope of RSS against requests served, in MiB per 100,000 requests, and the mean RSS. */
-export function rssTrend(samples: readonly MemorySample[]): { perHundredThousand: number; mean: number } {
-  const n = samples.length;
-  const meanX = samples.reduce((sum, sample) => sum + sample.afterRequests, 0) / n;
-  const mean = samples.reduce((sum, sample) => sum + sample.rssMiB, 0) / n;
-  let covariance = 0;
-  let variance = 0;
-  for (const sample of samples) {
-    covariance += (sample.afterRequests - meanX) * (sample.rssMiB - mean);
-    variance += (sample.afterRequests - meanX) ** 2;
-  }
-  return { perHundredThousand: variance === 0 ? 0 : (covariance / variance) * 100_000, mean };
 }
 
 export function renderMarkdown(results: BenchResults): string {
@@ -376,14 +369,16 @@ export function renderMarkdown(results: BenchResults): string {
   ];
   if (results.memory.length > 0) {
     parts.push(
-      '## Facade memory (RSS of the local host process)',
+      '## Facade memory (a fresh local host, 100,000 requests)',
       '',
-      'Requests counted: those of the measured scenario runs, then those of the long run (warm-ups, one-connection runs and the floor run come on top). The long run starts at the second row.',
+      'A local host started for this run with `--trace-gc`, the four scenarios in turn, 10,000 requests each.',
       '',
       table(
         ['after requests', 'RSS MiB'],
         results.memory.map((sample) => [String(sample.afterRequests), fixed(sample.rssMiB, 1)]),
       ),
+      '',
+      `Heap left by each full (mark-compact) collection, in order (MB): ${results.heapAfterFullGcMiB.map((heap) => fixed(heap, 1)).join(', ') || 'none'}.`,
       '',
     );
   }

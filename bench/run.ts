@@ -7,8 +7,8 @@
  * --latency-connections N (1, for the round-trip runs), --add-member-relay read-then-patch|patch-only,
  * --cold-runs N (5), --scenarios a,b (all), --out NAME (latest).
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, platform } from 'node:os';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -27,6 +27,7 @@ import {
   evaluateTargets,
   renderMarkdown,
   type BenchResults,
+  type LongRun,
   type MemorySample,
   type ScenarioResult,
   type UpstreamCount,
@@ -188,25 +189,45 @@ async function countUpstreamCalls(topology: Topology, name: ScenarioName): Promi
   };
 }
 
-async function longRun(topology: Topology, memory: MemorySample[], served: number): Promise<void> {
+/**
+ * 100,000 requests (the four scenarios in turn) against a fresh local host started with `--trace-gc`: its RSS
+ * after every 10,000, and the heap left after each full (mark-compact) collection. RSS alone rises and falls with
+ * the collector's cycles; what a full collection leaves is the figure a leak would raise.
+ */
+async function longRun(topology: Topology): Promise<LongRun> {
+  const gcLogPath = join(tmpdir(), `referrals-facade-bench-gc-${String(process.pid)}.log`);
+  const host = await topology.startFacade(['--trace-gc'], gcLogPath);
+  const memory: MemorySample[] = [{ afterRequests: 0, rssMiB: mib(host.rssBytes()) }];
   const mix: ScenarioName[] = ['close-won', 'update-details', 'add-member', 'validation-failure'];
-  let total = served;
-  // The long run's own starting point, so that its first and last samples are exactly 100,000 requests apart.
-  memory.push({ afterRequests: total, rssMiB: mib(topology.facadeRssBytes()) });
-  for (let chunk = 0; chunk < LONG_RUN_REQUESTS / LONG_RUN_CHUNK; chunk++) {
-    const scenario = mix[chunk % mix.length] ?? 'close-won';
-    await topology.drainCalls(true);
-    const result = await topology.load({
-      path: 'facade',
-      scenario,
-      connections: settings.connections,
-      amount: LONG_RUN_CHUNK,
-      firstSequence: nextSequence(),
-    });
-    total += result.requests;
-    memory.push({ afterRequests: total, rssMiB: mib(topology.facadeRssBytes()) });
-    say(`  long run: ${String(total)} requests, facade RSS ${String(memory.at(-1)?.rssMiB)} MiB`);
+  let total = 0;
+  try {
+    for (let chunk = 0; chunk < LONG_RUN_REQUESTS / LONG_RUN_CHUNK; chunk++) {
+      const scenario = mix[chunk % mix.length] ?? 'close-won';
+      await topology.drainCalls(true);
+      const result = await topology.load({
+        path: 'facade',
+        url: host.url,
+        scenario,
+        connections: settings.connections,
+        amount: LONG_RUN_CHUNK,
+        firstSequence: nextSequence(),
+      });
+      total += result.requests;
+      memory.push({ afterRequests: total, rssMiB: mib(host.rssBytes()) });
+      say(`  long run: ${String(total)} requests, facade RSS ${String(memory.at(-1)?.rssMiB)} MiB`);
+    }
+  } finally {
+    await host.close();
   }
+  const heapAfterFullGcMiB = heapsAfterFullCollections(await readFile(gcLogPath, 'utf8'));
+  await rm(gcLogPath, { force: true });
+  return { memory, heapAfterFullGcMiB };
+}
+
+/** From `--trace-gc` lines such as `Mark-Compact 43.2 (75.6) -> 16.1 (72.3) MB, ...`: the heap after each. */
+function heapsAfterFullCollections(log: string): number[] {
+  const after = /Mark-Compact[^\n]*? [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/g;
+  return [...log.matchAll(after)].map((match) => Number(match[1]));
 }
 
 async function coldStart(topology: Topology) {
@@ -236,7 +257,6 @@ async function main(): Promise<void> {
   say(`topology: ${settings.topology}, ${String(settings.connections)} connections`);
   const topology = await startTopology(settings.topology);
   try {
-    const memory: MemorySample[] = [{ afterRequests: 0, rssMiB: mib(topology.facadeRssBytes()) }];
     say('cold start');
     const cold = await coldStart(topology);
     const measured: ScenarioResult[] = [];
@@ -251,13 +271,10 @@ async function main(): Promise<void> {
     for (const scenario of selected) upstreamCalls.push(await countUpstreamCalls(topology, scenario.name));
     say('credential calls in Key Vault mode');
     const credentialCalls = await countCredentialCalls(settings.connections);
-    const served = measured
-      .flatMap((scenario) => scenario.rounds)
-      .filter((run) => run.path === 'facade')
-      .reduce((sum, run) => sum + run.requests, 0);
+    let long: LongRun | undefined;
     if (args.long) {
       say('long run');
-      await longRun(topology, memory, served);
+      long = await longRun(topology);
     }
     const cpu = cpus();
     const partial: Omit<BenchResults, 'targets'> = {
@@ -276,7 +293,8 @@ async function main(): Promise<void> {
       upstreamCalls,
       credentialCalls,
       coldStart: cold,
-      memory,
+      memory: long?.memory ?? [],
+      heapAfterFullGcMiB: long?.heapAfterFullGcMiB ?? [],
     };
     const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
     const markdown = renderMarkdown(results);

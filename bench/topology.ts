@@ -4,9 +4,9 @@
  * process of their own, as they would be on separate machines. `in-process`: everything in this process, for
  * comparison only (the load generator and the servers then share one event loop).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startLocalHost } from '../dev/host/server';
@@ -25,13 +25,25 @@ export interface Topology {
   readonly kind: TopologyKind;
   readonly accessToken: string;
   readonly urls: { readonly simulator: string; readonly relay: string; readonly facade: string };
-  load(spec: Omit<LoadSpec, 'url' | 'accessToken'>): Promise<LoadResult>;
+  /** Load against one of the paths, or against `url` (a facade started with `startFacade`). */
+  load(spec: Omit<LoadSpec, 'url' | 'accessToken'> & { readonly url?: string }): Promise<LoadResult>;
+  /**
+   * Another local host in a process of its own, against the same simulator: started fresh with extra Node
+   * options, its stdout (log lines, and `--trace-gc` output) written to `stdoutPath`. Separate topology only.
+   */
+  startFacade(nodeOptions: readonly string[], stdoutPath: string): Promise<ExtraFacade>;
   /** Upstream calls since the last drain, by method; `reset` also restores the seeded referrals. */
   drainCalls(reset: boolean): Promise<CallCounts>;
   /** Resident set size of the process serving the facade. */
   facadeRssBytes(): number;
   /** CPU time (user + system, ms) used so far by the process that serves `path`, and by the simulator. */
   cpuMs(path: PathName): { readonly server: number; readonly simulator: number };
+  close(): Promise<void>;
+}
+
+export interface ExtraFacade {
+  readonly url: string;
+  rssBytes(): number;
   close(): Promise<void>;
 }
 
@@ -81,6 +93,35 @@ async function waitUntilAnswering(url: string, deadline: number): Promise<void> 
   }
 }
 
+/** The local host as `npm start` runs it (`dist/dev/host/main.js`), pointed at the given simulator. */
+async function spawnFacade(
+  simulatorUrl: string,
+  accessToken: string,
+  nodeOptions: readonly string[],
+  stdout: 'ignore' | number,
+): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const host = spawn(process.execPath, [...nodeOptions, localHostMain], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PARTNER_CENTER_BASE_URL: simulatorUrl,
+      PARTNER_CENTER_ACCESS_TOKEN: accessToken,
+    },
+    stdio: ['ignore', stdout, 'inherit'],
+  });
+  const url = `http://127.0.0.1:${String(port)}`;
+  await waitUntilAnswering(`${url}/api/health`, Date.now() + 15_000);
+  return { url, process: host };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 async function startSeparate(): Promise<Topology> {
   const accessToken = randomBytes(24).toString('base64url');
   const processes = join(__dirname, 'processes');
@@ -89,26 +130,27 @@ async function startSeparate(): Promise<Topology> {
   });
   const relay = await forkChild<string>(join(processes, 'relay.js'), { BENCH_UPSTREAM: simulator.ready });
   const loader = await forkChild<null>(join(processes, 'load.js'), {});
-  const port = await freePort();
-  const host = spawn(process.execPath, [localHostMain], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PARTNER_CENTER_BASE_URL: simulator.ready,
-      PARTNER_CENTER_ACCESS_TOKEN: accessToken,
-    },
-    // The host logs a line per call to stdout; /dev/null keeps the cost of writing it without a reader's.
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const facade = `http://127.0.0.1:${String(port)}`;
-  await waitUntilAnswering(`${facade}/api/health`, Date.now() + 15_000);
+  // The host logs a line per call to stdout; /dev/null keeps the cost of writing it without a reader's.
+  const { url: facade, process: host } = await spawnFacade(simulator.ready, accessToken, [], 'ignore');
   const urls = { simulator: simulator.ready, relay: relay.ready, facade };
   return {
     kind: 'separate',
     accessToken,
     urls,
-    load: (spec) => loader.ask<LoadResult>({ ...spec, url: urls[spec.path], accessToken }),
+    load: (spec) => loader.ask<LoadResult>({ ...spec, url: spec.url ?? urls[spec.path], accessToken }),
+    startFacade: async (nodeOptions, stdoutPath) => {
+      const out = openSync(stdoutPath, 'w');
+      try {
+        const extra = await spawnFacade(simulator.ready, accessToken, nodeOptions, out);
+        return {
+          url: extra.url,
+          rssBytes: () => rssOf(extra.process.pid ?? 0),
+          close: () => stopProcess(extra.process),
+        };
+      } finally {
+        closeSync(out);
+      }
+    },
     drainCalls: (reset) => simulator.ask<CallCounts>(reset ? 'reset' : 'drain'),
     facadeRssBytes: () => rssOf(host.pid ?? 0),
     cpuMs: (path) => {
@@ -116,9 +158,7 @@ async function startSeparate(): Promise<Topology> {
       return { server: cpuMsOf(pids[path] ?? 0), simulator: cpuMsOf(simulator.process.pid ?? 0) };
     },
     close: async () => {
-      const exited = new Promise((resolve) => host.once('exit', resolve));
-      host.kill('SIGTERM');
-      await exited;
+      await stopProcess(host);
       await Promise.all([loader.stop(), relay.stop(), simulator.stop()]);
     },
   };
@@ -141,7 +181,8 @@ async function startInProcess(): Promise<Topology> {
     kind: 'in-process',
     accessToken,
     urls,
-    load: (spec) => runLoad({ ...spec, url: urls[spec.path], accessToken }),
+    load: (spec) => runLoad({ ...spec, url: spec.url ?? urls[spec.path], accessToken }),
+    startFacade: () => Promise.reject(new Error('--long needs the separate topology')),
     drainCalls: (reset) => {
       const counts: CallCounts = {};
       for (const call of simulator.calls) counts[call.method] = (counts[call.method] ?? 0) + 1;
