@@ -6,11 +6,11 @@ import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } fr
 import type { ServicesResolver } from '../shared/facade/services';
 import type { RenderedResponse } from '../shared/http/problem';
 import { createHandler } from './handlers';
-import type { CallLog, InboundRequest, RouteHandler } from './inbound';
+import type { CallLog, InboundRequest } from './inbound';
 import type { RouteDefinition } from './routes';
 
 /** Reads through to the library's request, so nothing is copied that the handler does not ask for. */
-export function inboundFromFunctions(request: HttpRequest): InboundRequest {
+function inboundFromFunctions(request: HttpRequest): InboundRequest {
   return {
     method: request.method,
     url: request.url,
@@ -41,12 +41,9 @@ function toHttpResponse(response: RenderedResponse): HttpResponseInit {
   };
 }
 
-export function bindToFunctions(handler: RouteHandler): HttpHandler {
-  return async (request, context) =>
-    toHttpResponse(await handler(inboundFromFunctions(request), callLogOf(context)));
-}
-
 /** The function the Functions host invokes for a route. */
 export function functionsHandler(route: RouteDefinition, services: ServicesResolver): HttpHandler {
-  return bindToFunctions(createHandler(route, services));
+  const handler = createHandler(route, services);
+  return async (request, context) =>
+    toHttpResponse(await handler(inboundFromFunctions(request), callLogOf(context)));
 }

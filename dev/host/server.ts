@@ -125,8 +125,8 @@ function batchedStdout(): { log: (level: string, message: string) => void; stop:
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
-  const stdout = batchedStdout();
-  const log = options.log ?? stdout.log;
+  // The default sink only: a caller's own log needs no buffer and no exit hook.
+  const { log, stop: stopLog } = options.log ? { log: options.log, stop: () => undefined } : batchedStdout();
   const handlers = new Map<string, RouteHandler>(
     routes.map((route) => [route.name, createHandler(route, options.services)]),
   );
@@ -172,14 +172,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   try {
     port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   } catch (error) {
-    stdout.stop();
+    stopLog();
     throw error;
   }
   return {
     url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : (options.host ?? '127.0.0.1')}:${String(port)}`,
     close: async () => {
       await closeServer(server);
-      stdout.stop();
+      stopLog();
     },
   };
 }

@@ -21,7 +21,8 @@ describe('the local host', () => {
     const port = Number(new URL(stack.host.url).port);
     const exitListeners = process.listenerCount('exit');
     await assert.rejects(
-      startLocalHost({ services: () => stack.services, port, log: () => undefined }),
+      // The default stdout sink: the one with an exit hook to leave behind.
+      startLocalHost({ services: () => stack.services, port }),
       /EADDRINUSE/,
     );
     assert.equal(process.listenerCount('exit'), exitListeners, 'a failed start leaves nothing listening');
@@ -29,7 +30,7 @@ describe('the local host', () => {
 
   it('a closed host leaves no exit listener behind', async () => {
     const exitListeners = process.listenerCount('exit');
-    const host = await startLocalHost({ services: () => stack.services, log: () => undefined });
+    const host = await startLocalHost({ services: () => stack.services });
     await host.close();
     assert.equal(process.listenerCount('exit'), exitListeners);
   });
