@@ -201,6 +201,18 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[
   return targets;
 }
 
+/** The cells both run tables start with: scenario, path, throughput and latency percentiles. */
+function latencyCells(scenario: ScenarioName, path: PathName, run: LoadResult): string[] {
+  return [
+    scenario,
+    pathLabel(path),
+    String(run.requestsPerSecond),
+    fixed(run.p50Ms),
+    fixed(run.p90Ms),
+    fixed(run.p99Ms),
+  ];
+}
+
 export function renderMarkdown(results: BenchResults): string {
   const { machine, settings } = results;
   const parts: string[] = [
@@ -227,12 +239,7 @@ export function renderMarkdown(results: BenchResults): string {
         (['simulator', 'relay', 'facade'] as const).map((path) => {
           const run = scenario.best[path];
           return [
-            scenario.scenario,
-            pathLabel(path),
-            String(run.requestsPerSecond),
-            fixed(run.p50Ms),
-            fixed(run.p90Ms),
-            fixed(run.p99Ms),
+            ...latencyCells(scenario.scenario, path, run),
             cpu(run.serverCpuMicrosPerRequest),
             cpu(run.simulatorCpuMicrosPerRequest),
             String(run.unexpected),
@@ -248,15 +255,7 @@ export function renderMarkdown(results: BenchResults): string {
       results.scenarios.flatMap((scenario) =>
         (['simulator', 'relay', 'facade'] as const).map((path) => {
           const run = scenario.roundTrip[path];
-          return [
-            scenario.scenario,
-            pathLabel(path),
-            String(run.requestsPerSecond),
-            fixed(run.p50Ms),
-            fixed(run.p90Ms),
-            fixed(run.p99Ms),
-            String(run.unexpected),
-          ];
+          return [...latencyCells(scenario.scenario, path, run), String(run.unexpected)];
         }),
       ),
     ),
