@@ -3,7 +3,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-bundle/**', 'node_modules/**', 'bench/results/**'] },
+  {
+    ignores: ['dist/**', 'dist-bundle/**', 'node_modules/**', 'bench/results/**', '.dependency-cruiser.cjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

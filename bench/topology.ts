@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startLocalHost } from '../dev/host/server';
 import { startSimulator } from '../dev/simulator/server';
 import { loadConfig } from '../shared/config';
-import { createServices } from '../shared/facade/services';
+import { createServices } from '../shared/app/services';
 import { benchReferrals } from './fixtures';
 import { forkChild } from './ipc';
 import { runLoad, type LoadResult, type LoadSpec, type PathName } from './load';

@@ -3,8 +3,8 @@
  * become an InboundRequest and a CallLog, and the handler's answer becomes the HttpResponseInit the host sends.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { ServicesResolver } from '../shared/facade/services';
-import type { RenderedResponse } from '../shared/http/problem';
+import type { ServicesResolver } from '../shared/app/services';
+import type { RenderedResponse } from '../shared/failures/problem';
 import { createHandler } from './handlers';
 import type { CallLog, InboundRequest } from './inbound';
 import type { RouteDefinition } from './routes';

@@ -3,7 +3,10 @@
  * binding (azure-binding.ts) reads these from the library's HttpRequest and InvocationContext; the local host
  * (dev/host) reads them straight from node:http. The handlers are the same code either way.
  */
-import type { RenderedResponse } from '../shared/http/problem';
+import type { CallLog } from '../shared/call/context';
+import type { RenderedResponse } from '../shared/failures/problem';
+
+export type { CallLog } from '../shared/call/context';
 
 export interface InboundRequest {
   readonly method: string;
@@ -18,12 +21,6 @@ export interface InboundRequest {
   /** The body; empty when there is none. */
   bytes(): Promise<Buffer>;
   text(): Promise<string>;
-}
-
-/** Where a handler's log lines go: the invocation's logger in Azure, stdout on the local host. */
-export interface CallLog {
-  info(message: string): void;
-  error(message: string): void;
 }
 
 export type RouteHandler = (request: InboundRequest, log: CallLog) => Promise<RenderedResponse>;

@@ -4,7 +4,7 @@
  * cannot disable the whole app at start-up.
  */
 import { app } from '@azure/functions';
-import { lazyServices } from '../shared/facade/services';
+import { lazyServices } from '../shared/app/services';
 import { functionsHandler } from './azure-binding';
 import { hostedRoutes } from './routes';
 

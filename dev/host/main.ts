@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadLocalPort } from '../../shared/config';
-import { lazyServices } from '../../shared/facade/services';
+import { lazyServices } from '../../shared/app/services';
 import { seededIds } from '../simulator/seed';
 import { startSimulator, type Simulator } from '../simulator/server';
 import { startLocalHost } from './server';

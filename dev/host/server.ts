@@ -11,9 +11,10 @@ import { createHandler } from '../../functions/handlers';
 import type { CallLog, InboundRequest, RouteHandler } from '../../functions/inbound';
 import { matchRoute } from '../../functions/route-matcher';
 import { API_PREFIX, routes } from '../../functions/routes';
-import type { ServicesResolver } from '../../shared/facade/services';
-import { renderProblem, type RenderedResponse } from '../../shared/http/problem';
-import { MAX_BODY_BYTES, payloadTooLarge, resolveCorrelationId } from '../../shared/http/request';
+import type { ServicesResolver } from '../../shared/app/services';
+import { payloadTooLarge } from '../../shared/failures/failure-map';
+import type { RenderedResponse } from '../../shared/failures/problem';
+import { MAX_BODY_BYTES } from '../../shared/http/body-limit';
 
 export interface LocalHostOptions {
   readonly services: ServicesResolver;
@@ -69,12 +70,18 @@ function startsWithBom(body: Buffer): boolean {
   return body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
 }
 
+/**
+ * `body` is undefined when the upload passed the size limit and was not kept: reading it then fails with the
+ * same 413 problem the handlers raise, so the answer and its log line come from the handler as for any call.
+ */
 function inboundFromNode(
   request: IncomingMessage,
   url: URL,
   params: Readonly<Record<string, string>>,
-  body: Buffer,
+  body: Buffer | undefined,
 ): InboundRequest {
+  const bytes = (): Promise<Buffer> =>
+    body === undefined ? Promise.reject(payloadTooLarge(MAX_BODY_BYTES)) : Promise.resolve(body);
   return {
     method: request.method ?? 'GET',
     url: url.href,
@@ -82,9 +89,9 @@ function inboundFromNode(
     header: (name) => headerOf(request, name),
     // Like the library when the host gives no query map: the URL's first value of a repeated parameter.
     query: (name) => url.searchParams.get(name) ?? undefined,
-    bytes: () => Promise.resolve(body),
+    bytes,
     // As a WHATWG body's text(): UTF-8, with a leading byte order mark dropped.
-    text: () => Promise.resolve(body.toString('utf8', startsWithBom(body) ? 3 : 0)),
+    text: () => bytes().then((read) => read.toString('utf8', startsWithBom(read) ? 3 : 0)),
   };
 }
 
@@ -151,11 +158,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const handler = match.kind === 'matched' ? (handlers.get(match.route.name) ?? fallback) : fallback;
 
     const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readCapped(request);
-    if (body === undefined) {
-      const correlationId = resolveCorrelationId(headerOf(request, 'ms-correlationid'));
-      write(response, renderProblem(payloadTooLarge().problem, correlationId));
-      return;
-    }
     const params = match.kind === 'matched' ? match.params : {};
     write(response, await handler(inboundFromNode(request, url, params, body), callLog));
   }

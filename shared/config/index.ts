@@ -7,6 +7,13 @@ import { z } from 'zod';
 
 const keyVaultReferencePrefix = '@Microsoft.KeyVault(';
 
+/**
+ * An app setting the platform did not replace with its secret: `@Microsoft.KeyVault(...)` left as it is, because
+ * the app's identity could not read the secret.
+ */
+export const isUnresolvedKeyVaultReference = (value: string | undefined): boolean =>
+  value?.startsWith(keyVaultReferencePrefix) ?? false;
+
 /** Empty strings count as unset, so an app setting left blank falls back to its default. */
 const optionalSetting = <S extends z.ZodType>(schema: S) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -131,7 +138,7 @@ type Environment = Readonly<Record<string, string | undefined>>;
 /** App Service passes an unresolved Key Vault reference through as the literal text: report it, never use it. */
 function unresolvedKeyVaultReferences(env: Environment): string[] {
   return configSettingNames
-    .filter((name) => env[name]?.startsWith(keyVaultReferencePrefix))
+    .filter((name) => isUnresolvedKeyVaultReference(env[name]))
     .map(
       (name) =>
         `${name} is an unresolved Key Vault reference: check that the app's identity can read the secret (Key Vault Secrets User)`,

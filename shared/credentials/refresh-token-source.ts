@@ -5,12 +5,12 @@
  * token on each exchange; it is written back to Key Vault at most once per interval so the stored chain never
  * reaches its 90-day inactivity limit while the facade is in use.
  */
-import { ProblemError } from '../http/problem';
+import { keyVaultFailure, tokenExchangeFailure } from '../failures/failure-map';
+import { ProblemError } from '../failures/problem';
 import type { CachedSecrets } from './cached-secrets';
 import type { CredentialChecks } from './health';
 import type { CredentialSource } from './index';
 import type { OperatorLog } from './operator-log';
-import { exchangeProblem, keyVaultProblem } from './problems';
 import { SecretStoreError, type StoredSecret } from './secret-store';
 import { TokenExchangeError, type AppCredentials, type RefreshTokenExchange } from './token-exchange';
 
@@ -165,7 +165,7 @@ export class RefreshTokenSource implements CredentialSource {
   private failed(error: unknown): ProblemError {
     if (error instanceof ProblemError) return error;
     if (error instanceof SecretStoreError) {
-      const problem = keyVaultProblem(error);
+      const problem = keyVaultFailure(error.reason, error.secretName);
       if (error.reason !== 'unavailable') {
         this.options.log.error('credentials-unreadable', {
           secret: error.secretName,
@@ -176,7 +176,7 @@ export class RefreshTokenSource implements CredentialSource {
       return problem;
     }
     if (error instanceof TokenExchangeError) {
-      const problem = exchangeProblem(error);
+      const problem = tokenExchangeFailure(error.reason, error.codes);
       const fields = { codes: error.codes.join(' '), problem: problem.problem.kind };
       if (error.reason === 'grant-rejected') {
         this.options.log.error('refresh-token-rejected', {

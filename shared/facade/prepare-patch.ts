@@ -1,7 +1,7 @@
 import { buildPatch } from '../operations/build-patch';
 import type { OperationDefinition } from '../operations/definition';
-import { toFieldErrors } from '../http/field-errors';
-import { invalidRequest } from '../http/problem';
+import { invalidRequest } from '../failures/failure-map';
+import { toFieldErrors } from '../failures/field-errors';
 import type { PatchOperation } from '../referral/writable-paths';
 
 /**

@@ -11,8 +11,8 @@ import {
   type Check,
   type CredentialChecks,
 } from '../credentials/health';
-import type { ServicesResolver } from '../facade/services';
-import { ProblemError } from '../http/problem';
+import type { CredentialSource } from '../credentials';
+import { ProblemError } from '../failures/problem';
 
 export const readinessReportSchema = z
   .object({
@@ -27,13 +27,14 @@ export type ReadinessReport = z.infer<typeof readinessReportSchema>;
 
 const notChecked: Check = { status: 'skipped', detail: 'Not checked: the configuration is invalid.' };
 
+/** `credentials` resolves the configured credential source, or throws the configuration's 503 problem. */
 export async function checkReadiness(
-  services: ServicesResolver,
+  credentials: () => CredentialSource,
   identity: { readonly service: string; readonly version: string },
 ): Promise<ReadinessReport> {
-  let resolved;
+  let source: CredentialSource;
   try {
-    resolved = services();
+    source = credentials();
   } catch (error) {
     if (!(error instanceof ProblemError)) throw error;
     return {
@@ -47,12 +48,12 @@ export async function checkReadiness(
       },
     };
   }
-  const checks: CredentialChecks = await resolved.credentials.checkHealth();
+  const checks: CredentialChecks = await source.checkHealth();
   const failed = Object.values(checks).some((check) => check.status === 'fail');
   return {
     status: failed ? 'not-ready' : 'ready',
     ...identity,
-    credentialMode: resolved.credentials.mode,
+    credentialMode: source.mode,
     checks: { configuration: { status: 'pass', detail: 'All settings are valid.' }, ...checks },
   };
 }

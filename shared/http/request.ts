@@ -3,27 +3,20 @@
  * and decoding JSON bodies. Framework-free: callers pass plain strings.
  */
 import { randomUUID } from 'node:crypto';
+import { invalidRequest, unsupportedMediaType } from '../failures/failure-map';
+import { toPointer } from '../failures/problem';
+import { isReferralId, REFERRAL_ID_RULE } from '../referral/referral-id';
 import { findStructureProblem } from './json-structure';
-import { invalidRequest, ProblemError, toPointer } from './problem';
 
-export const MAX_BODY_BYTES = 64 * 1024;
 /** The deepest facade body (a raw patch setting a team with contact preferences) nests 5 levels. */
 export const MAX_JSON_DEPTH = 16;
-const referralIdPattern = /^[A-Za-z0-9-]{1,64}$/;
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const jsonMediaType = /^application\/(?:[\w.-]+\+)?json$/i;
-/** Visible ASCII and spaces only: rules out CR/LF header injection and control characters in forwarded values. */
-const headerSafe = /^[\x20-\x7e]*$/;
-const MAX_ETAG_LENGTH = 256;
 
 export function parseReferralId(raw: string | undefined): string {
-  if (raw === undefined || !referralIdPattern.test(raw)) {
+  if (raw === undefined || !isReferralId(raw)) {
     throw invalidRequest('The referral id in the URL is not valid.', [
-      {
-        in: 'path',
-        pointer: '/id',
-        message: 'must be 1 to 64 letters, digits or hyphens, such as a Partner Center referral GUID',
-      },
+      { in: 'path', pointer: '/id', message: REFERRAL_ID_RULE },
     ]);
   }
   return raw;
@@ -51,9 +44,11 @@ export interface JsonBodyInput {
   readonly optional: boolean;
 }
 
-/** Checks size and media type, then parses. Every failure is a problem that says what to send instead. */
+/**
+ * Checks the media type, then parses. Every failure is a problem that says what to send instead. (The body's
+ * size was checked when it was read: http/body-limit.)
+ */
 export function decodeJsonBody(input: JsonBodyInput): unknown {
-  if (Buffer.byteLength(input.text, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge();
   if (input.text.trim() === '') {
     if (input.optional) return {};
     throw invalidRequest('This endpoint needs a JSON body.', [
@@ -62,12 +57,7 @@ export function decodeJsonBody(input: JsonBodyInput): unknown {
   }
   const type = mediaType(input.contentType);
   if (type === undefined || !jsonMediaType.test(type)) {
-    throw new ProblemError({
-      status: 415,
-      kind: 'unsupported-media-type',
-      title: 'Unsupported media type',
-      detail: `The body must be JSON: send it with "Content-Type: application/json"${type ? ` (got "${type}")` : ''}.`,
-    });
+    throw unsupportedMediaType(type);
   }
   let parsed: unknown;
   try {
@@ -91,20 +81,6 @@ export function decodeJsonBody(input: JsonBodyInput): unknown {
     ]);
   }
   return parsed;
-}
-
-export function payloadTooLarge(): ProblemError {
-  return new ProblemError({
-    status: 413,
-    kind: 'payload-too-large',
-    title: 'Payload too large',
-    detail: `The body is larger than ${String(MAX_BODY_BYTES / 1024)} KiB, the most this facade accepts.`,
-  });
-}
-
-/** Declared lengths are checked before reading, so an oversized upload is refused without buffering it. */
-export function checkDeclaredLength(contentLength: string | null | undefined): void {
-  if (contentLength && Number(contentLength) > MAX_BODY_BYTES) throw payloadTooLarge();
 }
 
 /**
@@ -133,23 +109,4 @@ export function wantsRepresentation(
         .replaceAll('"', ''),
     )
     .includes('return=representation');
-}
-
-/**
- * Partner Center's ETags are quoted strings; callers that copied the bare value from a JSON body get it quoted
- * here, because a missing pair of quotes is the classic cause of 412 responses.
- */
-export function normalizeIfMatch(raw: string | null | undefined): string | undefined {
-  const value = raw?.trim();
-  if (!value) return undefined;
-  const invalid = (message: string) =>
-    invalidRequest('The If-Match header is not valid.', [{ in: 'header', pointer: '/If-Match', message }]);
-  if (value.length > MAX_ETAG_LENGTH) throw invalid(`must be at most ${String(MAX_ETAG_LENGTH)} characters`);
-  if (!headerSafe.test(value)) throw invalid('must contain only visible ASCII characters');
-  if (value === '*' || value.startsWith('"') || value.startsWith('W/"')) {
-    if (value !== '*' && !value.endsWith('"')) throw invalid('has an opening quote but no closing quote');
-    return value;
-  }
-  if (value.includes('"')) throw invalid('must be an ETag such as "2500ec5a-0000-0000-0000-5bf4967d0000"');
-  return `"${value}"`;
 }

@@ -4,9 +4,10 @@
  * documents cannot drift apart or away from the code.
  */
 import type { z } from 'zod';
-import { problemSchema } from '../http/problem';
+import { problemSchema } from '../failures/problem';
 import { documentedSamples } from '../operations/samples';
 import type { OperationDefinition } from '../operations/definition';
+import { REFERRAL_ID_PATTERN } from '../referral/referral-id';
 import { referralSchema } from '../referral/referral-schema';
 import { searchQuerySchema } from '../referral-search/query';
 import { searchResultSchema } from '../referral-search/search';
@@ -87,7 +88,7 @@ const referralIdParameter: ApiParameter = {
   required: true,
   title: 'Referral id',
   description: 'The Partner Center id of the referral (a GUID), as in the referral link or a search result.',
-  schema: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
+  schema: { type: 'string', pattern: REFERRAL_ID_PATTERN.source },
 };
 
 const correlationIdParameter: ApiParameter = {
@@ -170,181 +171,194 @@ const queryParameters = (schema: z.ZodType): ApiParameter[] => {
   });
 };
 
-function describeRoute(route: DescribedRoute, schemas: Record<string, JsonSchema>): ApiOperation[] {
-  const path = `/${route.route}`;
-  const secured = route.authLevel === 'function';
-  const target = route.target;
+type Describe = (route: DescribedRoute, schemas: Record<string, JsonSchema>) => ApiOperation[];
+
+const pathOf = (route: DescribedRoute): string => `/${route.route}`;
+const isSecured = (route: DescribedRoute): boolean => route.authLevel === 'function';
+
+/** The operational endpoints: no parameters, described in endpoints.ts, kept out of the connector. */
+const operational =
+  (
+    texts: Pick<ApiOperation, 'operationId' | 'summary' | 'description'>,
+    responses: readonly ApiResponse[],
+  ): Describe =>
+  (route) => [
+    {
+      ...texts,
+      method: 'get',
+      path: pathOf(route),
+      parameters: [],
+      responses,
+      secured: isSecured(route),
+      inConnector: false,
+    },
+  ];
+
+const describeRead: Describe = (route) => [
+  {
+    ...endpointTexts.read,
+    method: 'get',
+    path: pathOf(route),
+    parameters: [referralIdParameter, correlationIdParameter],
+    responses: [
+      {
+        status: '200',
+        description: 'The referral; its ETag is also in the ETag header.',
+        schema: 'Referral',
+      },
+      problem('400', 'The referral id is not valid.'),
+      ...upstreamProblems,
+    ],
+    secured: isSecured(route),
+    inConnector: true,
+  },
+];
+
+const describeSearch: Describe = (route) => [
+  {
+    ...endpointTexts.search,
+    method: 'get',
+    path: pathOf(route),
+    parameters: [...queryParameters(searchQuerySchema), correlationIdParameter],
+    responses: [
+      { status: '200', description: 'The matching referrals.', schema: 'ReferralSearchResult' },
+      problem('400', 'A search parameter is not valid; errors names each one.'),
+      ...upstreamProblems.filter((response) => response.status !== '404'),
+    ],
+    secured: isSecured(route),
+    inConnector: true,
+  },
+];
+
+const mappingNameParameter: ApiParameter = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  title: 'Mapping name',
+  description: 'The name of the webhook mapping that knows this sender (see docs/webhooks.md).',
+  schema: { type: 'string' },
+};
+
+const describeHook: Describe = (route) => [
+  {
+    ...endpointTexts.hook,
+    method: 'post',
+    path: pathOf(route),
+    parameters: [mappingNameParameter],
+    requestBody: {
+      schema: 'WebhookPayload',
+      required: true,
+      title: 'Payload',
+      description: "The sender's own JSON payload, signed as its mapping requires.",
+      examples: [],
+    },
+    responses: [
+      { status: '200', description: 'The operation was applied.', schema: 'WebhookOutcome' },
+      {
+        status: '202',
+        description: 'No case of the mapping applies; nothing was changed.',
+        schema: 'WebhookOutcome',
+      },
+      problem('401', 'The signature is missing, wrong or stale; nothing was changed.'),
+      problem('404', 'No mapping of that name, or the referral was not found.'),
+      problem('409', 'Several referrals carry the external reference id.'),
+      problem('415', 'The payload is not JSON.'),
+      problem('422', 'The payload does not yield what the mapping needs.'),
+      ...upstreamProblems.filter((response) => response.status !== '404'),
+    ],
+    secured: isSecured(route),
+    inConnector: false,
+  },
+];
+
+const updateResponses: readonly ApiResponse[] = [
+  {
+    status: '200',
+    description: 'Updated; the referral as it is now (when the updated referral was asked for).',
+    schema: 'Referral',
+  },
+  { status: '204', description: 'Updated; no body (the default).' },
+  problem('400', 'The request is not valid; errors names each field to fix. Nothing was sent.'),
+  problem('409', 'Partner Center reported a conflict with the referral’s state.'),
+  problem('412', 'The referral changed since the ETag was read.'),
+  problem('413', 'The body is too large.'),
+  problem('415', 'The body is not JSON.'),
+  ...upstreamProblems,
+];
+
+function updateBody(
+  operation: OperationDefinition,
+  schemaName: string,
+  raw: boolean,
+): NonNullable<ApiOperation['requestBody']> {
+  return {
+    schema: schemaName,
+    required: !operation.bodyOptional,
+    title: raw ? 'Patch document' : 'Details',
+    description: raw
+      ? 'The RFC 6902 operations to apply.'
+      : `What to record with this update; ${operation.bodyOptional ? 'every field is optional' : 'see each field'}.`,
+    examples: (documentedSamples[operation.name] ?? []).map((sample) => ({
+      summary: sample.summary,
+      value: sample.body,
+    })),
+  };
+}
+
+function describeUpdate(operation: OperationDefinition): Describe {
+  return (route, schemas) => {
+    const schemaName = `${pascal(operation.name)}Request`;
+    schemas[schemaName] = jsonSchemaOf(operation.body, 'input');
+    const raw = route.methods[0]?.toLowerCase() === 'patch';
+    return [
+      {
+        operationId: raw ? 'PatchReferral' : pascal(operation.name),
+        method: raw ? 'patch' : 'post',
+        path: pathOf(route),
+        summary: operation.summary,
+        description: operation.description,
+        parameters: [
+          referralIdParameter,
+          preferParameter,
+          returnQueryParameter,
+          ifMatchParameter,
+          correlationIdParameter,
+        ],
+        requestBody: updateBody(operation, schemaName, raw),
+        responses: updateResponses,
+        secured: isSecured(route),
+        // The connector's point is to spare makers JSON Patch.
+        inConnector: !raw,
+      },
+    ];
+  };
+}
+
+function describerFor(target: DescribedRoute['target']): Describe {
   switch (target.kind) {
     case 'fallback':
-      return [];
+      return () => [];
     case 'health':
-      return [
-        {
-          ...endpointTexts.health,
-          method: 'get',
-          path,
-          parameters: [],
-          responses: [{ status: '200', description: 'The service is up.', schema: 'Health' }],
-          secured,
-          inConnector: false,
-        },
-      ];
+      return operational(endpointTexts.health, [
+        { status: '200', description: 'The service is up.', schema: 'Health' },
+      ]);
     case 'readiness':
-      return [
-        {
-          ...endpointTexts.readiness,
-          method: 'get',
-          path,
-          parameters: [],
-          responses: [
-            { status: '200', description: 'Every check passed.', schema: 'Readiness' },
-            { status: '503', description: 'A check failed; the report says which.', schema: 'Readiness' },
-          ],
-          secured,
-          inConnector: false,
-        },
-      ];
+      return operational(endpointTexts.readiness, [
+        { status: '200', description: 'Every check passed.', schema: 'Readiness' },
+        { status: '503', description: 'A check failed; the report says which.', schema: 'Readiness' },
+      ]);
     case 'openapi':
-      return [
-        {
-          ...endpointTexts.openapi,
-          method: 'get',
-          path,
-          parameters: [],
-          responses: [{ status: '200', description: 'The OpenAPI document.', schema: 'OpenApiDocument' }],
-          secured,
-          inConnector: false,
-        },
-      ];
+      return operational(endpointTexts.openapi, [
+        { status: '200', description: 'The OpenAPI document.', schema: 'OpenApiDocument' },
+      ]);
     case 'read':
-      return [
-        {
-          ...endpointTexts.read,
-          method: 'get',
-          path,
-          parameters: [referralIdParameter, correlationIdParameter],
-          responses: [
-            {
-              status: '200',
-              description: 'The referral; its ETag is also in the ETag header.',
-              schema: 'Referral',
-            },
-            problem('400', 'The referral id is not valid.'),
-            ...upstreamProblems,
-          ],
-          secured,
-          inConnector: true,
-        },
-      ];
+      return describeRead;
     case 'search':
-      return [
-        {
-          ...endpointTexts.search,
-          method: 'get',
-          path,
-          parameters: [...queryParameters(searchQuerySchema), correlationIdParameter],
-          responses: [
-            { status: '200', description: 'The matching referrals.', schema: 'ReferralSearchResult' },
-            problem('400', 'A search parameter is not valid; errors names each one.'),
-            ...upstreamProblems.filter((response) => response.status !== '404'),
-          ],
-          secured,
-          inConnector: true,
-        },
-      ];
+      return describeSearch;
     case 'hook':
-      return [
-        {
-          ...endpointTexts.hook,
-          method: 'post',
-          path,
-          parameters: [
-            {
-              name: 'name',
-              in: 'path',
-              required: true,
-              title: 'Mapping name',
-              description: 'The name of the webhook mapping that knows this sender (see docs/webhooks.md).',
-              schema: { type: 'string' },
-            },
-          ],
-          requestBody: {
-            schema: 'WebhookPayload',
-            required: true,
-            title: 'Payload',
-            description: "The sender's own JSON payload, signed as its mapping requires.",
-            examples: [],
-          },
-          responses: [
-            { status: '200', description: 'The operation was applied.', schema: 'WebhookOutcome' },
-            {
-              status: '202',
-              description: 'No case of the mapping applies; nothing was changed.',
-              schema: 'WebhookOutcome',
-            },
-            problem('401', 'The signature is missing, wrong or stale; nothing was changed.'),
-            problem('404', 'No mapping of that name, or the referral was not found.'),
-            problem('409', 'Several referrals carry the external reference id.'),
-            problem('415', 'The payload is not JSON.'),
-            problem('422', 'The payload does not yield what the mapping needs.'),
-            ...upstreamProblems.filter((response) => response.status !== '404'),
-          ],
-          secured,
-          inConnector: false,
-        },
-      ];
-    case 'update': {
-      const operation = target.operation;
-      const schemaName = `${pascal(operation.name)}Request`;
-      schemas[schemaName] = jsonSchemaOf(operation.body, 'input');
-      const method = route.methods[0]?.toLowerCase() === 'patch' ? 'patch' : 'post';
-      const raw = method === 'patch';
-      return [
-        {
-          operationId: raw ? 'PatchReferral' : pascal(operation.name),
-          method,
-          path,
-          summary: operation.summary,
-          description: operation.description,
-          parameters: [
-            referralIdParameter,
-            preferParameter,
-            returnQueryParameter,
-            ifMatchParameter,
-            correlationIdParameter,
-          ],
-          requestBody: {
-            schema: schemaName,
-            required: !operation.bodyOptional,
-            title: raw ? 'Patch document' : 'Details',
-            description: raw
-              ? 'The RFC 6902 operations to apply.'
-              : `What to record with this update; ${operation.bodyOptional ? 'every field is optional' : 'see each field'}.`,
-            examples: (documentedSamples[operation.name] ?? []).map((sample) => ({
-              summary: sample.summary,
-              value: sample.body,
-            })),
-          },
-          responses: [
-            {
-              status: '200',
-              description: 'Updated; the referral as it is now (when the updated referral was asked for).',
-              schema: 'Referral',
-            },
-            { status: '204', description: 'Updated; no body (the default).' },
-            problem('400', 'The request is not valid; errors names each field to fix. Nothing was sent.'),
-            problem('409', 'Partner Center reported a conflict with the referral’s state.'),
-            problem('412', 'The referral changed since the ETag was read.'),
-            problem('413', 'The body is too large.'),
-            problem('415', 'The body is not JSON.'),
-            ...upstreamProblems,
-          ],
-          secured,
-          // The connector's point is to spare makers JSON Patch.
-          inConnector: !raw,
-        },
-      ];
-    }
+      return describeHook;
+    case 'update':
+      return describeUpdate(target.operation);
   }
 }
 
@@ -359,6 +373,6 @@ export function describeApi(routes: readonly DescribedRoute[]): ApiModel {
     WebhookPayload: { type: 'object', title: 'Webhook payload', description: "The sender's own JSON." },
     OpenApiDocument: { type: 'object', title: 'OpenAPI document', description: 'An OpenAPI 3.0 document.' },
   };
-  const operations = routes.flatMap((route) => describeRoute(route, schemas));
+  const operations = routes.flatMap((route) => describerFor(route.target)(route, schemas));
   return { operations, schemas };
 }

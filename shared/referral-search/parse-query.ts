@@ -3,8 +3,9 @@
  * problem naming every parameter to fix. A parameter given twice is refused rather than resolved by order, just
  * as a duplicate key in a JSON body is: the two values disagree and nothing says which one the caller meant.
  */
-import { toFieldErrors } from '../http/field-errors';
-import { invalidRequest, toPointer, type FieldError } from '../http/problem';
+import { invalidRequest } from '../failures/failure-map';
+import { toFieldErrors } from '../failures/field-errors';
+import { toPointer, type FieldError } from '../failures/problem';
 import { searchQuerySchema, type SearchQuery } from './query';
 
 const notASearchParameter = 'is not a search parameter (see GET /api/openapi.json)';

@@ -3,15 +3,12 @@
  * `$filter`/`$orderby`/`$top`. Pure: no I/O.
  */
 import { z } from 'zod';
-import { externalReferenceIdSchema } from '../referral/fields';
+import { externalReferenceIdSchema, toUtcInstant } from '../referral/fields';
 import { referralStatuses, referralSubstatuses } from '../referral/status';
 
 export const MAX_SEARCH_RESULTS = 200;
 export const DEFAULT_SEARCH_RESULTS = 25;
 export const referralDirections = ['Incoming', 'Outgoing'] as const;
-
-const isoDate = z.iso.date();
-const isoDateTime = z.iso.datetime({ offset: true });
 
 export const searchQuerySchema = z
   .object({
@@ -31,8 +28,8 @@ export const searchQuerySchema = z
       .string()
       .trim()
       .transform((value, ctx) => {
-        if (isoDate.safeParse(value).success) return `${value}T00:00:00.000Z`;
-        if (isoDateTime.safeParse(value).success) return new Date(value).toISOString();
+        const instant = toUtcInstant(value);
+        if (instant !== undefined) return instant;
         ctx.addIssue({
           code: 'custom',
           message: 'must be an ISO 8601 date ("2026-10-01") or date-time with a time zone',

@@ -3,13 +3,12 @@
  * here, so a filter the service ignores or refuses cannot widen the result.
  */
 import { z } from 'zod';
-import { ProblemError } from '../http/problem';
+import type { CallContext } from '../call/context';
+import { foreignNextLink, invalidUpstreamBody, upstreamFailure } from '../failures/failure-map';
 import { referralSchema } from '../referral/referral-schema';
 import type { UpstreamReply } from '../upstream/client';
-import { invalidUpstreamBody, upstreamFailure } from '../upstream/failure';
 import { ForeignNextLinkError, type PageRequest, type ReferralList } from '../upstream/referral-list';
-import type { CallBudget } from '../upstream/retrying-relay';
-import type { CallRecord } from '../facade/referrals-facade';
+import type { RelayResult } from '../upstream/retrying-relay';
 import { hasUnconfirmedCriteria, matchesCriteria, odataQuery, type SearchQuery } from './query';
 
 /** At most this many upstream pages (of up to 100 referrals each) are read for one search. */
@@ -33,8 +32,7 @@ export const searchResultSchema = z
 export type SearchResult = z.infer<typeof searchResultSchema>;
 
 export interface ReferralSearch {
-  /** `record`, when given, receives the upstream attempts and last status, for the caller's call log. */
-  search(query: SearchQuery, correlationId: string, record?: CallRecord): Promise<SearchResult>;
+  search(call: CallContext, query: SearchQuery): Promise<SearchResult>;
 }
 
 interface Page {
@@ -56,77 +54,56 @@ function readPage(reply: UpstreamReply): Page {
   return { items, ...(typeof nextLink === 'string' && nextLink !== '' ? { nextLink } : {}) };
 }
 
-const foreignNextLink = () =>
-  new ProblemError({
-    status: 502,
-    kind: 'upstream-invalid-response',
-    title: 'Partner Center sent an unusable next-page link',
-    detail:
-      'Partner Center pointed the next page of results outside its referral list; the facade did not follow it.',
-  });
+/** Any status, as Partner Center answered it: a 400 may be answered by asking again without a filter. */
+type PageAnswer = Extract<RelayResult, { outcome: 'answered' }>;
 
 export function createReferralSearch(list: ReferralList): ReferralSearch {
-  async function fetchPage(
-    page: PageRequest,
-    correlationId: string,
-    budget: CallBudget,
-  ): Promise<UpstreamReply> {
+  async function fetchPage(call: CallContext, page: PageRequest): Promise<PageAnswer> {
+    let result;
     try {
-      return await list.fetch(page, correlationId, budget);
+      result = await list.fetch(call, page);
     } catch (error) {
       if (error instanceof ForeignNextLinkError) throw foreignNextLink();
       throw error;
     }
+    if (result.outcome === 'answered') return result;
+    throw upstreamFailure(result, call.upstreamAttempts, { kind: 'search' });
   }
 
   return {
-    async search(query, correlationId, record) {
-      const budget = list.startSearch();
-      try {
-        return await searchWithin(query, correlationId, budget, record);
-      } finally {
-        if (record) record.upstreamAttempts += budget.attempts;
+    async search(call, query) {
+      let answer = await fetchPage(call, {
+        kind: 'first',
+        query: odataQuery(query, { includeUnconfirmed: true }),
+      });
+      // A filter the reference does not confirm may be refused: ask again without it and filter here instead.
+      if (answer.reply.status === 400 && hasUnconfirmedCriteria(query)) {
+        answer = await fetchPage(call, {
+          kind: 'first',
+          query: odataQuery(query, { includeUnconfirmed: false }),
+        });
+      }
+      const matches: unknown[] = [];
+      for (let pages = 1; ; pages++) {
+        const { reply } = answer;
+        if (reply.status < 200 || reply.status >= 300) {
+          throw upstreamFailure(answer, call.upstreamAttempts, { kind: 'search' });
+        }
+        const page = readPage(reply);
+        for (const item of page.items) {
+          if (matchesCriteria(item, query)) matches.push(item);
+        }
+        const done = page.nextLink === undefined;
+        if (matches.length >= query.top || done || pages >= MAX_SEARCH_PAGES) {
+          const value = matches.slice(0, query.top);
+          return {
+            value: value as SearchResult['value'],
+            count: value.length,
+            complete: done && matches.length <= query.top,
+          };
+        }
+        answer = await fetchPage(call, { kind: 'next', nextLink: page.nextLink });
       }
     },
   };
-
-  async function searchWithin(
-    query: SearchQuery,
-    correlationId: string,
-    budget: CallBudget,
-    record: CallRecord | undefined,
-  ): Promise<SearchResult> {
-    let reply = await fetchPage(
-      { kind: 'first', query: odataQuery(query, { includeUnconfirmed: true }) },
-      correlationId,
-      budget,
-    );
-    // A filter the reference does not confirm may be refused: ask again without it and filter here instead.
-    if (reply.status === 400 && hasUnconfirmedCriteria(query)) {
-      reply = await fetchPage(
-        { kind: 'first', query: odataQuery(query, { includeUnconfirmed: false }) },
-        correlationId,
-        budget,
-      );
-    }
-    const matches: unknown[] = [];
-    for (let pages = 1; ; pages++) {
-      if (record) record.upstreamStatus = reply.status;
-      if (reply.status < 200 || reply.status >= 300) throw upstreamFailure(reply, 'list');
-      const page = readPage(reply);
-      for (const item of page.items) {
-        if (matchesCriteria(item, query)) matches.push(item);
-      }
-      const done = page.nextLink === undefined;
-      if (matches.length >= query.top || done || pages >= MAX_SEARCH_PAGES) {
-        const value = matches.slice(0, query.top);
-        return {
-          value: value as SearchResult['value'],
-          count: value.length,
-          complete: done && matches.length <= query.top,
-        };
-      }
-      reply = await fetchPage({ kind: 'next', nextLink: page.nextLink }, correlationId, budget);
-    }
-  }
 }

@@ -48,13 +48,23 @@ export const currencySchema = z
 const isoDate = z.iso.date();
 const isoDateTime = z.iso.datetime({ offset: true });
 
+/**
+ * A calendar date (midnight UTC) or a date-time with a zone, as the UTC instant Partner Center stores; undefined
+ * for anything else. The one date rule of the facade: closing dates and the search's `updatedSince` use it.
+ */
+export function toUtcInstant(text: string): string | undefined {
+  if (isoDate.safeParse(text).success) return `${text}T00:00:00.000Z`;
+  if (isoDateTime.safeParse(text).success) return new Date(text).toISOString();
+  return undefined;
+}
+
 /** A calendar date or a date-time with a zone, normalised to the UTC instant Partner Center stores. */
 export const closingDateTimeSchema = z
   .string()
   .trim()
   .transform((text, ctx) => {
-    if (isoDate.safeParse(text).success) return `${text}T00:00:00.000Z`;
-    if (isoDateTime.safeParse(text).success) return new Date(text).toISOString();
+    const instant = toUtcInstant(text);
+    if (instant !== undefined) return instant;
     ctx.addIssue({
       code: 'custom',
       message:

@@ -5,7 +5,8 @@
 import { EventEmitter } from 'node:events';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { AccessTokenSource } from '../credentials';
-import { tokenTimeoutProblem } from '../credentials/problems';
+import { tokenTimeout, type UnreachableReason } from '../failures/failure-map';
+import { ProblemError } from '../failures/problem';
 
 /** A call on one referral. */
 export interface ReferralCall {
@@ -36,12 +37,6 @@ export interface UpstreamReply {
   readonly body: string;
 }
 
-/**
- * Why an attempt got no usable answer. `connect`: no connection was made, so the request never left.
- * `timeout` and `connection` (reset, closed or truncated mid-exchange): whether the upstream acted is unknown.
- */
-export type UnreachableReason = 'connect' | 'timeout' | 'connection';
-
 /** The upstream could not be reached or did not answer in time. */
 export class UpstreamUnreachableError extends Error {
   constructor(
@@ -53,6 +48,21 @@ export class UpstreamUnreachableError extends Error {
       options,
     );
     this.name = 'UpstreamUnreachableError';
+  }
+}
+
+/**
+ * No access token could be had (the token source failed, or took longer than the attempt may), so the request
+ * was not sent; after a 401, the resend with a renewed token was not.
+ */
+export class NoTokenError extends Error {
+  constructor(
+    readonly problem: ProblemError,
+    /** Requests this attempt did send before the token was needed again. */
+    readonly requestsSent: 0 | 1,
+  ) {
+    super(problem.message);
+    this.name = 'NoTokenError';
   }
 }
 
@@ -89,28 +99,31 @@ export class PartnerCenterClient {
       1,
       Math.min(limits.timeoutMs ?? this.options.timeoutMs, this.options.timeoutMs),
     );
-    const token = this.options.tokens.readyAccessToken() ?? (await this.tokenWithin(timeoutMs));
+    const token = this.options.tokens.readyAccessToken() ?? (await this.tokenWithin(timeoutMs, 0));
     const reply = await this.sendOnce(call, token, timeoutMs);
     if (reply.status === 401 && this.options.tokens.renewable) {
       this.options.tokens.invalidate(token);
-      return this.sendOnce(call, await this.tokenWithin(timeoutMs), timeoutMs);
+      return this.sendOnce(call, await this.tokenWithin(timeoutMs, 1), timeoutMs);
     }
     return reply;
   }
 
   /**
-   * The token, or a 503 problem if the source (Key Vault, Entra ID) takes longer than the attempt may: the
-   * caller's deadline covers getting credentials too. A slow renewal goes on and serves the next call.
+   * The token, or a NoTokenError if the source fails or (Key Vault, Entra ID) takes longer than the attempt may:
+   * the caller's deadline covers getting credentials too. A slow renewal goes on and serves the next call.
    */
-  private async tokenWithin(timeoutMs: number): Promise<string> {
+  private async tokenWithin(timeoutMs: number, requestsSent: 0 | 1): Promise<string> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
-        reject(tokenTimeoutProblem());
+        reject(tokenTimeout());
       }, timeoutMs);
     });
     try {
       return await Promise.race([this.options.tokens.getAccessToken(), late]);
+    } catch (error) {
+      if (error instanceof ProblemError) throw new NoTokenError(error, requestsSent);
+      throw error;
     } finally {
       clearTimeout(timer);
     }

@@ -4,9 +4,8 @@
  * back to the same origin and resource, so the access token never leaves for a host the upstream names.
  */
 import { randomUUID } from 'node:crypto';
-import type { UpstreamReply } from './client';
-import { relayFailure } from './failure';
-import type { CallBudget, RetryingRelay } from './retrying-relay';
+import type { CallContext } from '../call/context';
+import type { RelayResult, RetryingRelay } from './retrying-relay';
 
 export type PageRequest =
   | { readonly kind: 'first'; readonly query: Readonly<Record<string, string>> }
@@ -45,18 +44,17 @@ export class ReferralList {
     private readonly relay: RetryingRelay,
   ) {}
 
-  /** One search is one caller's call: every page it reads shares this budget. */
-  startSearch(): CallBudget {
-    return this.relay.startCall();
-  }
-
-  /** A page as Partner Center answered it (any status), or a problem once retries are spent. */
-  async fetch(page: PageRequest, correlationId: string, budget: CallBudget): Promise<UpstreamReply> {
-    const result = await this.relay.send(
-      { method: 'GET', listUrl: pageUrl(this.baseUrl, page).href, correlationId, requestId: randomUUID() },
-      { budget, replaySafe: true },
+  /** One page, as the retry layer reports it; every page of one search shares the call's deadline. */
+  fetch(call: CallContext, page: PageRequest): Promise<RelayResult> {
+    return this.relay.send(
+      call,
+      {
+        method: 'GET',
+        listUrl: pageUrl(this.baseUrl, page).href,
+        correlationId: call.correlationId,
+        requestId: randomUUID(),
+      },
+      { replaySafe: true },
     );
-    if (result.outcome === 'answered') return result.reply;
-    throw relayFailure(result, budget.attempts, false);
   }
 }

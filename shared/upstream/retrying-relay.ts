@@ -1,10 +1,15 @@
 /**
  * Sends one logical call to Partner Center as many times as the retry strategies, the attempt limit and the
- * call's deadline allow, with the same MS-RequestId on every attempt. It reports a tagged result; turning that
- * into the caller's answer is the facade's job.
+ * call's deadline allow, with the same MS-RequestId on every attempt. It keeps the call context's upstream facts
+ * (deadline, attempts sent, last status) and reports a tagged result; the failure map turns a failed one into a
+ * problem.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { CallContext } from '../call/context';
+import type { ProblemError } from '../failures/problem';
+import type { GiveUpReason, UpstreamGaveUp } from '../failures/failure-map';
 import {
+  NoTokenError,
   UpstreamUnreachableError,
   type AttemptLimits,
   type UpstreamCall,
@@ -37,26 +42,9 @@ export interface RetryPolicy {
   readonly strategies: readonly RetryStrategy[];
 }
 
-/** One caller's call: its deadline, shared by every upstream request made for it, and what it cost. */
-export interface CallBudget {
-  readonly deadline: number;
-  /** Upstream attempts so far, across every request made for this call; for the call log. */
-  attempts: number;
-}
-
 export interface Sender {
   send(call: UpstreamCall, limits?: AttemptLimits): Promise<UpstreamReply>;
 }
-
-export type GiveUpReason =
-  /** The attempt limit was reached on a retryable failure. */
-  | 'attempts-spent'
-  /** The next wait would end after the call's deadline. */
-  | 'deadline-spent'
-  /** An ambiguous failure on a request that must not be sent twice. */
-  | 'not-replay-safe'
-  /** A transport failure that no strategy retries. */
-  | 'not-retryable';
 
 export type RelayResult =
   /** The upstream gave an answer the strategies do not retry: a success or a final refusal. */
@@ -65,19 +53,19 @@ export type RelayResult =
       readonly reply: UpstreamReply;
       /** An earlier attempt of this write failed ambiguously, so it may already have been applied. */
       readonly mayHaveApplied: boolean;
-    }
-  | {
-      readonly outcome: 'gave-up';
-      readonly reason: GiveUpReason;
-      readonly reply?: UpstreamReply;
-      readonly error?: UpstreamUnreachableError;
-      /** How long the caller should wait before trying again, when known. */
+      /** A refusal's Retry-After, read by the retry layer's parser. */
       readonly retryAfterMs?: number;
-      readonly mayHaveApplied: boolean;
-    };
+    }
+  | ({ readonly outcome: 'gave-up'; readonly reply?: UpstreamReply } & UpstreamGaveUp)
+  /** No token could be had, so nothing more was sent; the problem says why. */
+  | { readonly outcome: 'no-token'; readonly problem: ProblemError };
+
+interface Attempt {
+  readonly reply?: UpstreamReply;
+  readonly error?: UpstreamUnreachableError;
+}
 
 export interface RelayOptions {
-  readonly budget: CallBudget;
   /** See `RetryContext.replaySafe`. */
   readonly replaySafe: boolean;
   /** A 2xx this rejects (an unreadable body on a read) is treated like a broken connection and retried. */
@@ -91,20 +79,22 @@ export class RetryingRelay {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Starts the budget for one caller's call. */
-  startCall(): CallBudget {
-    return { deadline: this.clock.now() + this.policy.deadlineMs, attempts: 0 };
-  }
-
-  async send(call: UpstreamCall, options: RelayOptions): Promise<RelayResult> {
-    const { budget } = options;
-    const isWrite = call.method !== 'GET';
+  /** Sends `request` for `call`; the first request a call sends fixes the call's deadline. */
+  async send(call: CallContext, request: UpstreamCall, options: RelayOptions): Promise<RelayResult> {
+    call.deadline ??= this.clock.now() + this.policy.deadlineMs;
+    const deadline = call.deadline;
+    const isWrite = request.method !== 'GET';
     let mayHaveApplied = false;
     for (let retryCount = 0; ; retryCount++) {
-      const remaining = budget.deadline - this.clock.now();
+      const remaining = deadline - this.clock.now();
       if (remaining <= 0) return { outcome: 'gave-up', reason: 'deadline-spent', mayHaveApplied };
-      budget.attempts++;
-      const attempt = await this.attempt(call, remaining, options.acceptReply);
+      const attempt = await this.attempt(request, remaining, options.acceptReply);
+      if (attempt instanceof NoTokenError) {
+        call.upstreamAttempts += attempt.requestsSent;
+        return { outcome: 'no-token', problem: attempt.problem };
+      }
+      call.upstreamAttempts++;
+      if (attempt.reply) call.upstreamStatus = attempt.reply.status;
       const context = { retryCount, ...attempt, replaySafe: options.replaySafe, now: this.clock.now() };
       if (isWrite && isAmbiguousFailure(context)) mayHaveApplied = true;
 
@@ -116,27 +106,37 @@ export class RetryingRelay {
         );
       if (decision === undefined) {
         return attempt.reply
-          ? { outcome: 'answered', reply: attempt.reply, mayHaveApplied }
-          : { outcome: 'gave-up', reason: 'not-retryable', ...attempt, mayHaveApplied };
+          ? this.answered(attempt.reply, mayHaveApplied)
+          : this.giveUp('not-retryable', attempt, undefined, mayHaveApplied);
       }
-      if ('stop' in decision)
-        return { outcome: 'gave-up', reason: decision.stop, ...attempt, mayHaveApplied };
+      if ('stop' in decision) return this.giveUp(decision.stop, attempt, undefined, mayHaveApplied);
 
       const wait = decision.retryAfterInMs;
       const hint = attempt.reply && isThrottlingStatus(attempt.reply.status) ? wait : undefined;
       if (retryCount + 1 >= this.policy.maxAttempts) {
         return this.giveUp('attempts-spent', attempt, hint, mayHaveApplied);
       }
-      if (this.clock.now() + wait >= budget.deadline) {
+      if (this.clock.now() + wait >= deadline) {
         return this.giveUp('deadline-spent', attempt, hint ?? wait, mayHaveApplied);
       }
       await this.clock.sleep(wait);
     }
   }
 
+  private answered(reply: UpstreamReply, mayHaveApplied: boolean): RelayResult {
+    const success = reply.status >= 200 && reply.status < 300;
+    const retryAfterMs = success ? undefined : retryAfterInMs(reply, this.clock.now());
+    return {
+      outcome: 'answered',
+      reply,
+      mayHaveApplied,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
+  }
+
   private giveUp(
     reason: GiveUpReason,
-    attempt: { reply?: UpstreamReply; error?: UpstreamUnreachableError },
+    attempt: Attempt,
     retryAfterMs: number | undefined,
     mayHaveApplied: boolean,
   ): RelayResult {
@@ -145,19 +145,21 @@ export class RetryingRelay {
     return {
       outcome: 'gave-up',
       reason,
-      ...attempt,
+      ...(attempt.reply ? { reply: attempt.reply } : {}),
+      ...(attempt.error ? { unreachable: attempt.error.reason } : {}),
       ...(hint === undefined ? {} : { retryAfterMs: hint }),
       mayHaveApplied,
     };
   }
 
+  /** One attempt's outcome; a token that could not be had comes back as its NoTokenError, not thrown. */
   private async attempt(
-    call: UpstreamCall,
+    request: UpstreamCall,
     remainingMs: number,
     acceptReply: ((reply: UpstreamReply) => boolean) | undefined,
-  ): Promise<{ reply?: UpstreamReply; error?: UpstreamUnreachableError }> {
+  ): Promise<Attempt | NoTokenError> {
     try {
-      const reply = await this.sender.send(call, { timeoutMs: remainingMs });
+      const reply = await this.sender.send(request, { timeoutMs: remainingMs });
       const ok = reply.status >= 200 && reply.status < 300;
       if (ok && acceptReply && !acceptReply(reply)) {
         return { error: new UpstreamUnreachableError('connection', { cause: 'unreadable reply body' }) };
@@ -165,6 +167,7 @@ export class RetryingRelay {
       return { reply };
     } catch (error) {
       if (error instanceof UpstreamUnreachableError) return { error };
+      if (error instanceof NoTokenError) return error;
       throw error;
     }
   }

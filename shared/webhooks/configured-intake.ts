@@ -5,7 +5,8 @@
 import type { WebhookSettings } from '../config';
 import type { ReferralsFacade } from '../facade/referrals-facade';
 import type { ReferralSearch } from '../referral-search/search';
-import { createWebhookIntake, misconfigured, type WebhookIntake } from './intake';
+import { webhooksMisconfigured } from '../failures/failure-map';
+import { createWebhookIntake, type WebhookIntake } from './intake';
 import { loadMappings, WebhookConfigError } from './load-mappings';
 import { secretsFromSettings, type SecretLookup } from './secrets';
 
@@ -32,7 +33,7 @@ export function configuredWebhookIntake(options: ConfiguredIntakeOptions): () =>
       return intake;
     } catch (error) {
       if (!(error instanceof WebhookConfigError)) throw error;
-      throw misconfigured(error.problems.join('; '));
+      throw webhooksMisconfigured(error.problems.join('; '));
     }
   };
 }

@@ -4,11 +4,21 @@
  * unless the signature is right. Framework-free: the HTTP glue passes bytes, headers and ids.
  */
 import { z } from 'zod';
-import { decodeJsonBody, MAX_BODY_BYTES, parseReferralId, payloadTooLarge } from '../http/request';
-import { ProblemError, type RenderedResponse } from '../http/problem';
-import { preparePatch } from '../facade/prepare-patch';
-import type { CallRecord, ReferralsFacade } from '../facade/referrals-facade';
+import type { CallContext } from '../call/context';
+import {
+  webhookMappingNotFound,
+  webhookSignatureInvalid,
+  webhooksMisconfigured,
+  webhookUnmappable,
+} from '../failures/failure-map';
+import { toFieldErrors } from '../failures/field-errors';
+import type { FieldError, RenderedResponse } from '../failures/problem';
+import type { ReferralsFacade } from '../facade/referrals-facade';
+import { decodeJsonBody, parseReferralId } from '../http/request';
+import { buildPatch } from '../operations/build-patch';
 import { simplifiedOperations } from '../operations/catalog';
+import type { OperationDefinition } from '../operations/definition';
+import type { PatchOperation } from '../referral/writable-paths';
 import { resolveByExternalReferenceId } from '../referral-search/resolve';
 import type { ReferralSearch } from '../referral-search/search';
 import { evaluate as evaluateExpression, ExpressionEvaluationError, isTruthy } from './expression';
@@ -42,13 +52,11 @@ export interface WebhookDelivery {
   readonly body: Buffer;
   /** Lower-case header name → value. */
   readonly header: (name: string) => string | undefined;
-  readonly correlationId: string;
-  /** Receives the upstream attempts, last status and referral id, for the caller's call log. */
-  readonly record?: CallRecord;
 }
 
 export interface WebhookIntake {
-  receive(delivery: WebhookDelivery): Promise<RenderedResponse>;
+  /** The body's size was checked when it was read. */
+  receive(call: CallContext, delivery: WebhookDelivery): Promise<RenderedResponse>;
 }
 
 export interface WebhookIntakeDependencies {
@@ -67,32 +75,13 @@ function json(status: number, correlationId: string, body: WebhookOutcome): Rend
   };
 }
 
-const unmappable = (mappingName: string, detail: string, errors: ProblemError['problem']['errors'] = []) =>
-  new ProblemError({
-    status: 422,
-    kind: 'webhook-unmappable',
-    title: 'The payload does not fit the mapping',
-    detail: `Mapping ${mappingName}: ${detail}`,
-    ...(errors.length > 0 ? { errors } : {}),
-  });
-
-/** The webhook configuration (mappings or their secrets) is unusable; only the webhook route is affected. */
-export const misconfigured = (detail: string) =>
-  new ProblemError({
-    status: 503,
-    kind: 'webhooks-misconfigured',
-    title: 'The webhook intake is not configured',
-    detail: `An operator must fix the webhook configuration: ${detail}.`,
-    retryAfterSeconds: 300,
-  });
-
 /** An expression that cannot be applied to this payload is the payload's fault: a 422 naming the expression. */
 function evaluate(mappingName: string, expression: string, payload: unknown): unknown {
   try {
     return evaluateExpression(expression, payload);
   } catch (error) {
     if (!(error instanceof ExpressionEvaluationError)) throw error;
-    throw unmappable(
+    throw webhookUnmappable(
       mappingName,
       `the expression ${expression} cannot be applied to this payload (${error.reason}). Nothing was changed.`,
     );
@@ -124,6 +113,29 @@ function mappingNamed(mappings: MappingFile, name: string): WebhookMapping | und
   return mappings.mappings[name];
 }
 
+/** The mapping's patch for the mapped fields, or a 422 naming each field and the expression it came from. */
+function patchFor(
+  mappingName: string,
+  mappingCase: MappingCase,
+  operation: OperationDefinition,
+  body: Record<string, unknown>,
+): readonly PatchOperation[] {
+  const built = buildPatch(operation, body);
+  if (built.ok) return built.patch;
+  const errors = toFieldErrors(built.issues, 'body').map((fieldError): FieldError => {
+    const field = fieldError.pointer.split('/')[1] ?? '';
+    const expression = Object.hasOwn(mappingCase.fields, field) ? mappingCase.fields[field] : undefined;
+    return expression === undefined
+      ? fieldError
+      : { ...fieldError, message: `${fieldError.message} (from ${expression})` };
+  });
+  throw webhookUnmappable(
+    mappingName,
+    `the mapped fields do not fit ${operation.name}; each error names the field and the expression it came from.`,
+    errors,
+  );
+}
+
 export function createWebhookIntake(dependencies: WebhookIntakeDependencies): WebhookIntake {
   const now = dependencies.now ?? Date.now;
 
@@ -132,36 +144,55 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
     try {
       secret = await dependencies.secrets(mapping.auth.secretSetting);
     } catch (error) {
-      if (error instanceof SecretUnavailableError) throw misconfigured(error.message);
+      if (error instanceof SecretUnavailableError) throw webhooksMisconfigured(error.message);
       throw error;
     }
     if (secret === undefined)
-      throw misconfigured(`the secret setting ${mapping.auth.secretSetting} is not set`);
+      throw webhooksMisconfigured(`the secret setting ${mapping.auth.secretSetting} is not set`);
     return secret;
   }
 
+  /** Nothing reaches Partner Center unless the delivery is signed as the mapping requires. */
+  async function authenticate(mapping: WebhookMapping, delivery: WebhookDelivery): Promise<void> {
+    const secret = await secretFor(mapping);
+    let verification;
+    try {
+      verification = verifySignature(mapping.auth, secret, {
+        body: delivery.body,
+        header: delivery.header,
+        nowSeconds: Math.floor(now() / 1000),
+      });
+    } catch (error) {
+      if (error instanceof UnusableSecretError) {
+        throw webhooksMisconfigured(`${mapping.auth.secretSetting}: ${error.message}`);
+      }
+      throw error;
+    }
+    if (!verification.ok) throw webhookSignatureInvalid(verification.reason, mapping.auth.scheme);
+  }
+
   async function referralIdOf(
+    call: CallContext,
     mappingName: string,
     locator: ReferralLocator,
     payload: unknown,
-    correlationId: string,
-    record: CallRecord | undefined,
   ): Promise<string> {
-    const [expression, value] =
-      'id' in locator
-        ? [locator.id, evaluate(mappingName, locator.id, payload)]
-        : [locator.externalReferenceId, evaluate(mappingName, locator.externalReferenceId, payload)];
+    const expression = 'id' in locator ? locator.id : locator.externalReferenceId;
+    const value = evaluate(mappingName, expression, payload);
     const text = typeof value === 'number' ? String(value) : value;
     if (typeof text !== 'string' || text.trim() === '') {
-      throw unmappable(mappingName, `the referral expression ${expression} found no value in the payload.`);
+      throw webhookUnmappable(
+        mappingName,
+        `the referral expression ${expression} found no value in the payload.`,
+      );
     }
     if ('externalReferenceId' in locator) {
-      return resolveByExternalReferenceId(dependencies.search, text.trim(), correlationId, record);
+      return resolveByExternalReferenceId(dependencies.search, call, text.trim());
     }
     try {
       return parseReferralId(text.trim());
     } catch {
-      throw unmappable(
+      throw webhookUnmappable(
         mappingName,
         `the referral expression ${expression} gave a value that is not a referral id.`,
       );
@@ -169,108 +200,47 @@ export function createWebhookIntake(dependencies: WebhookIntakeDependencies): We
   }
 
   return {
-    async receive(delivery) {
-      const mapping = mappingNamed(dependencies.mappings, delivery.mappingName);
+    async receive(call, delivery) {
+      const { mappingName } = delivery;
+      const mapping = mappingNamed(dependencies.mappings, mappingName);
       if (!mapping) {
-        const configured = Object.keys(dependencies.mappings.mappings);
-        throw new ProblemError({
-          status: 404,
-          kind: 'webhook-mapping-not-found',
-          title: 'No such webhook',
-          detail:
-            configured.length === 0
-              ? 'No webhook mappings are configured: set WEBHOOK_MAPPINGS_FILE or WEBHOOK_MAPPINGS.'
-              : MAPPING_NAME_PATTERN.test(delivery.mappingName)
-                ? `There is no webhook mapping named "${delivery.mappingName}".`
-                : 'There is no such webhook mapping: mapping names are lower-case letters, digits and hyphens.',
-        });
+        const configured = Object.keys(dependencies.mappings.mappings).length;
+        throw webhookMappingNotFound(mappingName, configured, MAPPING_NAME_PATTERN.test(mappingName));
       }
-      if (delivery.body.length > MAX_BODY_BYTES) throw payloadTooLarge();
-
-      const secret = await secretFor(mapping);
-      let verification;
-      try {
-        verification = verifySignature(mapping.auth, secret, {
-          body: delivery.body,
-          header: delivery.header,
-          nowSeconds: Math.floor(now() / 1000),
-        });
-      } catch (error) {
-        if (error instanceof UnusableSecretError) {
-          throw misconfigured(`${mapping.auth.secretSetting}: ${error.message}`);
-        }
-        throw error;
-      }
-      if (!verification.ok) {
-        throw new ProblemError({
-          status: 401,
-          kind: 'webhook-signature-invalid',
-          title: 'The webhook signature is not valid',
-          detail: `${verification.reason}. Nothing was changed. Sign the raw body as the ${mapping.auth.scheme} scheme describes, with the secret shared for this webhook.`,
-        });
-      }
-
+      await authenticate(mapping, delivery);
       const payload = decodeJsonBody({
         contentType: delivery.header('content-type'),
         text: delivery.body.toString('utf8'),
         optional: false,
       });
-      const mappingCase = chooseCase(delivery.mappingName, mapping, payload);
-      if (!mappingCase) {
-        // A 2xx, so the sender does not retry an event this mapping deliberately ignores.
-        return json(202, delivery.correlationId, {
-          outcome: 'ignored',
-          mapping: delivery.mappingName,
-          reason: 'no case of the mapping applies to this payload',
-        });
-      }
+      const mappingCase = chooseCase(mappingName, mapping, payload);
+      // A 2xx, so the sender does not retry an event this mapping deliberately ignores.
+      if (!mappingCase) return ignored(call, mappingName);
       const operation = simplifiedOperations.find((candidate) => candidate.name === mappingCase.operation);
-      if (!operation) throw misconfigured(`unknown operation ${mappingCase.operation}`);
-      const referralId = await referralIdOf(
-        delivery.mappingName,
-        mapping.referral,
-        payload,
-        delivery.correlationId,
-        delivery.record,
+      if (!operation) throw webhooksMisconfigured(`unknown operation ${mappingCase.operation}`);
+      // The payload is checked against the mapping before any upstream call, the referral's lookup included.
+      const patch = patchFor(
+        mappingName,
+        mappingCase,
+        operation,
+        mapFields(mappingName, mappingCase, payload),
       );
-      if (delivery.record) delivery.record.referralId = referralId;
-      const body = mapFields(delivery.mappingName, mappingCase, payload);
-      try {
-        await dependencies.facade.update({
-          referralId,
-          patch: preparePatch(operation, body),
-          returnRepresentation: false,
-          correlationId: delivery.correlationId,
-          ...(delivery.record ? { record: delivery.record } : {}),
-        });
-      } catch (error) {
-        if (
-          error instanceof ProblemError &&
-          error.problem.status === 400 &&
-          error.problem.kind === 'invalid-request'
-        ) {
-          throw unmappable(
-            delivery.mappingName,
-            `the mapped fields do not fit ${operation.name}; each error names the field and the expression it came from.`,
-            (error.problem.errors ?? []).map((fieldError) => {
-              const field = fieldError.pointer.split('/')[1] ?? '';
-              const expression = Object.hasOwn(mappingCase.fields, field)
-                ? mappingCase.fields[field]
-                : undefined;
-              return expression === undefined
-                ? fieldError
-                : { ...fieldError, message: `${fieldError.message} (from ${expression})` };
-            }),
-          );
-        }
-        throw error;
-      }
-      return json(200, delivery.correlationId, {
+      const referralId = await referralIdOf(call, mappingName, mapping.referral, payload);
+      call.referralId = referralId;
+      await dependencies.facade.update(call, { referralId, patch, returnRepresentation: false });
+      return json(200, call.correlationId, {
         outcome: 'applied',
-        mapping: delivery.mappingName,
+        mapping: mappingName,
         operation: operation.name,
         referralId,
       });
     },
   };
 }
+
+const ignored = (call: CallContext, mappingName: string): RenderedResponse =>
+  json(202, call.correlationId, {
+    outcome: 'ignored',
+    mapping: mappingName,
+    reason: 'no case of the mapping applies to this payload',
+  });

@@ -2,6 +2,7 @@
  * Where signing secrets come from. The intake asks only this function type, so a Key Vault lookup plugs in beside
  * (or instead of) app settings, which in Azure may themselves be Key Vault references the platform resolves.
  */
+import { isUnresolvedKeyVaultReference } from '../config';
 
 /** The secret stored under `name`, or undefined when there is none. Throws when it exists but is unusable. */
 export type SecretLookup = (name: string) => Promise<string | undefined>;
@@ -16,13 +17,11 @@ export class SecretUnavailableError extends Error {
   }
 }
 
-const keyVaultReferencePrefix = '@Microsoft.KeyVault(';
-
 /** Secrets from app settings; an unresolved Key Vault reference is reported, never used as a key. */
 export function secretsFromSettings(settings: ReadonlyMap<string, string>): SecretLookup {
   return (name) => {
     const value = settings.get(name);
-    if (value?.startsWith(keyVaultReferencePrefix)) {
+    if (isUnresolvedKeyVaultReference(value)) {
       return Promise.reject(
         new SecretUnavailableError(
           name,

@@ -164,6 +164,17 @@ describe('a revoked or expired refresh token (invalid_grant)', () => {
     assert.equal(kv.simulator.calls.length, 0);
   });
 
+  it('logs the call with 0 upstream attempts and no upstream status: nothing was sent to Partner Center', () => {
+    const line = guard.lines
+      .filter((entry) => entry.startsWith('{"event":"call"'))
+      .map((entry) => JSON.parse(entry) as Record<string, unknown>)
+      .at(-1);
+    assert.ok(line);
+    assert.equal(line['status'], 503);
+    assert.equal(line['attempts'], 0);
+    assert.equal(line['upstreamStatus'], undefined);
+  });
+
   it('is logged as an operator-facing error with the codes, not the token', () => {
     const logged = guard.events.find((entry) => entry.event === 'refresh-token-rejected');
     assert.ok(logged);

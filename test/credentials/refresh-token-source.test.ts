@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { defaultSecretNames, loadConfig } from '../../shared/config';
-import { ProblemError } from '../../shared/http/problem';
+import { ProblemError } from '../../shared/failures/problem';
 import { createKeyVaultTokenSource } from '../../shared/credentials/key-vault';
 import type { RefreshTokenSource } from '../../shared/credentials/refresh-token-source';
 import { startFakeEntra, type FakeEntra } from '../support/fake-entra';

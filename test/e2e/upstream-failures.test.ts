@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
 import { loadConfig } from '../../shared/config';
-import { createServices, type FacadeServices } from '../../shared/facade/services';
+import { createServices, type FacadeServices } from '../../shared/app/services';
 
 interface Script {
   status: number;

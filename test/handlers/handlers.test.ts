@@ -7,7 +7,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { HttpRequest, InvocationContext, type HttpHandler, type HttpResponseInit } from '@azure/functions';
 import { functionsHandler } from '../../functions/azure-binding';
 import { routes } from '../../functions/routes';
-import { lazyServices, type ServicesResolver } from '../../shared/facade/services';
+import { lazyServices, type ServicesResolver } from '../../shared/app/services';
 import { seededIds } from '../../dev/simulator/seed';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 

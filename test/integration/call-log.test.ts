@@ -57,6 +57,20 @@ describe('the call log', () => {
     );
   });
 
+  it('a search that Partner Center answers 404 names the search, not a referral called "list"', async () => {
+    stack.simulator.failNext({ kind: 'status', status: 404 });
+    const answer = await call(`${stack.api}/referrals?status=New`);
+    assert.equal(answer.status, 502);
+    const problem = answer.json as { type: string; title: string; detail: string };
+    assert.equal(problem.type, 'urn:referrals-facade:problem:upstream-not-found');
+    assert.match(problem.detail, /referral search/);
+    assert.doesNotMatch(`${problem.title} ${problem.detail}`, /with id list|rejected the update/);
+    assert.deepEqual(
+      callLogs(stack.logs).map((line) => [line.route, line.status, line.upstreamStatus, line.attempts]),
+      [['referral-search', 502, 404, 1]],
+    );
+  });
+
   it('never contains the access token, the caller’s credentials or request bodies', async () => {
     const token = stack.simulator.calls[0]?.headers['authorization'] ?? (await tokenSent(stack));
     const secretNote = 'customer secret 4711';

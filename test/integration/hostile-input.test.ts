@@ -6,13 +6,10 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { seededIds } from '../../dev/simulator/seed';
-import {
-  MAX_BODY_BYTES,
-  MAX_JSON_DEPTH,
-  normalizeIfMatch,
-  resolveCorrelationId,
-} from '../../shared/http/request';
-import { ProblemError } from '../../shared/http/problem';
+import { MAX_BODY_BYTES } from '../../shared/http/body-limit';
+import { normalizeIfMatch } from '../../shared/http/etag';
+import { MAX_JSON_DEPTH, resolveCorrelationId } from '../../shared/http/request';
+import { ProblemError } from '../../shared/failures/problem';
 import { call, rawRequest, type Answer } from '../support/http';
 import { startStack, type Stack } from '../support/stack';
 

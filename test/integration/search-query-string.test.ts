@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { parseSearchQuery } from '../../shared/referral-search/parse-query';
-import { ProblemError } from '../../shared/http/problem';
+import { ProblemError } from '../../shared/failures/problem';
 import { startStack, type Stack } from '../support/stack';
 
 interface Problem {

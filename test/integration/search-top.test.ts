@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../shared/config';
-import { createServices } from '../../shared/facade/services';
+import { createServices } from '../../shared/app/services';
 import { odataQuery } from '../../shared/referral-search/query';
+import { testCall } from '../support/call';
 import { startODataTopList } from '../support/odata-top-list';
 
 async function searchAgainst(referralCount: number, top: number) {
@@ -15,7 +16,7 @@ async function searchAgainst(referralCount: number, top: number) {
     loadConfig({ PARTNER_CENTER_BASE_URL: list.url, PARTNER_CENTER_ACCESS_TOKEN: 'test-token-not-secret' }),
   );
   try {
-    const result = await services.search.search({ status: 'New', top }, 'search-top-test');
+    const result = await services.search.search(testCall(), { status: 'New', top });
     return { result, requests: list.requests };
   } finally {
     await services.close();

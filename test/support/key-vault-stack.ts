@@ -6,7 +6,7 @@
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/simulator/server';
 import { defaultSecretNames, loadConfig } from '../../shared/config';
-import { createServices, type FacadeServices } from '../../shared/facade/services';
+import { createServices, type FacadeServices } from '../../shared/app/services';
 import { startFakeEntra, type FakeEntra } from './fake-entra';
 import { startFakeKeyVault, type FakeKeyVault } from './fake-key-vault';
 import type { LeakGuard } from './leak-guard';

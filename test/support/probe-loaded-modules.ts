@@ -5,7 +5,7 @@
  */
 import '../../functions/index';
 import { loadConfig } from '../../shared/config';
-import { createServices } from '../../shared/facade/services';
+import { createServices } from '../../shared/app/services';
 
 const heavy = /[\\/]@azure[\\/](identity|keyvault-secrets|msal-node)[\\/]/;
 const loaded = () => [

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/simulator/server';
-import { createServices, type FacadeServices, type ServiceOptions } from '../../shared/facade/services';
+import { createServices, type FacadeServices, type ServiceOptions } from '../../shared/app/services';
 import { loadConfig } from '../../shared/config';
 
 export interface Stack {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { toFieldErrors } from '../../shared/http/field-errors';
+import { toFieldErrors } from '../../shared/failures/field-errors';
 
 const schema = z
   .object({ notes: z.string(), team: z.array(z.object({ email: z.email() }).strict()) })

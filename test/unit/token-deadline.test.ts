@@ -2,11 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AccessTokenSource } from '../../shared/credentials';
-import { ProblemError } from '../../shared/http/problem';
-import { PartnerCenterClient } from '../../shared/upstream/client';
+import { NoTokenError, PartnerCenterClient } from '../../shared/upstream/client';
 
 describe('the relay and a slow token source', () => {
-  it('answers a 503 problem when no token comes within the attempt limit, and sends nothing upstream', async () => {
+  it('fails the attempt with a 503 problem when no token comes within the attempt limit, and sends nothing upstream', async () => {
     const hanging: AccessTokenSource = {
       renewable: true,
       getAccessToken: () => new Promise<string>(() => undefined),
@@ -27,9 +26,10 @@ describe('the relay and a slow token source', () => {
           { timeoutMs: 100 },
         ),
         (error: unknown) =>
-          error instanceof ProblemError &&
-          error.problem.status === 503 &&
-          error.problem.kind === 'token-service-unavailable',
+          error instanceof NoTokenError &&
+          error.requestsSent === 0 &&
+          error.problem.problem.status === 503 &&
+          error.problem.problem.kind === 'token-service-unavailable',
       );
       assert.ok(Date.now() - started < 4_000, 'bounded by the attempt limit, not the client default');
     } finally {

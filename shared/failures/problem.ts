@@ -1,11 +1,11 @@
 /**
  * RFC 9457 problem details: the one error shape every facade error takes. The zod schema documents it for the
- * generated API description; `ProblemError` carries a problem from wherever it is found to the HTTP edge.
+ * generated API description; `ProblemError` carries a problem to the HTTP edge, where `renderProblem` writes it.
  */
 import { z } from 'zod';
+import { PROBLEM_TYPE_BASE, problemTypes, type ProblemKind, type ProblemType } from './problem-types';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-const typeBase = 'urn:referrals-facade:problem:';
 
 export const fieldErrorSchema = z.object({
   in: z
@@ -51,34 +51,60 @@ export const problemSchema = z
   .meta({ title: 'Problem', description: 'RFC 9457 problem details.' });
 export type Problem = z.infer<typeof problemSchema>;
 
-export interface ProblemInit {
-  readonly status: number;
-  /** Short kebab-case name; the `type` is derived from it. */
-  readonly kind: string;
-  readonly title: string;
+/** What a failure knows beyond its kind; status, title and the default Retry-After come from `problemTypes`. */
+export interface ProblemFacts {
   readonly detail: string;
+  /** Only where the kind allows another status than its own (`statuses`, or a relayed 4xx). */
+  readonly status?: number;
   readonly errors?: readonly FieldError[];
   readonly upstream?: UpstreamErrorInfo;
   /** Seconds the caller should wait before trying again; sent as `Retry-After`. */
   readonly retryAfterSeconds?: number;
-  /** Extra response headers, such as the upstream's ETag. */
+  /** Extra response headers, such as `Allow`. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** A problem with every fact resolved: what the caller will be answered. */
+export interface ProblemInit extends ProblemFacts {
+  readonly kind: ProblemKind;
+  readonly status: number;
+  readonly title: string;
+}
+
+function statusFor(kind: ProblemKind, requested: number | undefined): number {
+  const type: ProblemType = problemTypes[kind];
+  if (requested === undefined || requested === type.status) return type.status;
+  const allowed =
+    (type.statuses?.includes(requested) ?? false) ||
+    (type.relaysUpstream4xx === true && requested >= 400 && requested < 500);
+  if (!allowed) throw new RangeError(`Problem ${kind} cannot answer ${String(requested)}`);
+  return requested;
+}
+
 /**
- * Thrown anywhere in the pipeline to end the call with a problem response. A problem is an answer, not a fault:
- * nothing reads its stack, and capturing one through the async call chain was the largest single cost of a
- * rejected request (see docs/performance.md), so none is captured.
+ * Carries a problem from wherever it is found to the HTTP edge. Only the failure map (failure-map.ts) makes them,
+ * so every kind's facts come from one table. A problem is an answer, not a fault: nothing reads its stack, and
+ * capturing one through the async call chain was the largest single cost of a rejected request (see
+ * docs/performance.md), so none is captured.
  */
 export class ProblemError extends Error {
   readonly problem: ProblemInit;
 
-  constructor(problem: ProblemInit) {
+  constructor(kind: ProblemKind, facts: ProblemFacts) {
+    const type: ProblemType = problemTypes[kind];
+    const status = statusFor(kind, facts.status);
+    const retryAfterSeconds = facts.retryAfterSeconds ?? type.retryAfterSeconds;
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
-    super(`${String(problem.status)} ${problem.title}: ${problem.detail}`);
+    super(`${String(status)} ${type.title}: ${facts.detail}`);
     Error.stackTraceLimit = stackTraceLimit;
-    this.problem = problem;
+    this.problem = {
+      ...facts,
+      kind,
+      status,
+      title: type.title,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    };
     this.name = 'ProblemError';
   }
 }
@@ -91,7 +117,7 @@ export interface RenderedResponse {
 
 export function renderProblem(init: ProblemInit, correlationId: string): RenderedResponse {
   const problem: Problem = {
-    type: typeBase + init.kind,
+    type: PROBLEM_TYPE_BASE + init.kind,
     title: init.title,
     status: init.status,
     detail: init.detail,
@@ -112,8 +138,4 @@ export function renderProblem(init: ProblemInit, correlationId: string): Rendere
 /** Escapes a JSON Pointer reference token (RFC 6901 §3). */
 export function toPointer(path: readonly PropertyKey[]): string {
   return path.map((token) => '/' + String(token).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
-}
-
-export function invalidRequest(detail: string, errors: readonly FieldError[] = []): ProblemError {
-  return new ProblemError({ status: 400, kind: 'invalid-request', title: 'Invalid request', detail, errors });
 }

@@ -1,11 +1,13 @@
 /**
- * The composition root: configuration → token source → upstream client → facade. The lazy resolver builds it on
- * first use and, while the configuration is invalid, answers every call with a 503 problem instead.
+ * The composition root, apart from the flow it wires: configuration → token source → upstream client → retrying
+ * relay → facade, search and webhook intake. The lazy resolver builds it on first use and, while the
+ * configuration is invalid, answers every call with a 503 problem instead.
  */
 import { ConfigError, loadConfig, type CredentialsConfig, type FacadeConfig } from '../config';
 import { StaticTokenSource, type CredentialSource } from '../credentials';
 import { createKeyVaultTokenSource, type KeyVaultSourceOptions } from '../credentials/key-vault';
-import { ProblemError } from '../http/problem';
+import { createReferralsFacade, type ReferralsFacade } from '../facade/referrals-facade';
+import { misconfigured } from '../failures/failure-map';
 import { createReferralSearch, type ReferralSearch } from '../referral-search/search';
 import { PartnerCenterClient } from '../upstream/client';
 import { defaultRetryStrategies, type RetryStrategy } from '../upstream/retry-strategies';
@@ -13,7 +15,6 @@ import { RetryingRelay, systemClock, type Clock } from '../upstream/retrying-rel
 import { ReferralList } from '../upstream/referral-list';
 import { configuredWebhookIntake } from '../webhooks/configured-intake';
 import type { WebhookIntake } from '../webhooks/intake';
-import { createReferralsFacade, type ReferralsFacade } from './referrals-facade';
 
 export interface FacadeServices {
   readonly config: FacadeConfig;
@@ -87,13 +88,7 @@ export function lazyServices(
       return services;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      throw new ProblemError({
-        status: 503,
-        kind: 'misconfigured',
-        title: 'The facade is not configured',
-        detail: `An operator must fix the facade's settings: ${error.problems.join('; ')}.`,
-        retryAfterSeconds: 300,
-      });
+      throw misconfigured(error.problems);
     }
   };
 }

@@ -1,0 +1,11 @@
+/** Reading a request body within the facade's one size limit (shared/http/body-limit). */
+import { checkBodyLength, checkDeclaredLength } from '../shared/http/body-limit';
+import type { InboundRequest } from './inbound';
+
+/** The declared length is checked before reading, so an oversized upload is refused unread; the bytes after. */
+export async function readBody(request: InboundRequest): Promise<Buffer> {
+  checkDeclaredLength(request.header('content-length'));
+  const body = await request.bytes();
+  checkBodyLength(body.length);
+  return body;
+}

@@ -1,0 +1,411 @@
+/**
+ * The failure map: every failure the facade meets (bad input, credentials, Partner Center's answers, the retry
+ * layer giving up, webhooks, the search) becomes its problem here and nowhere else. The facts of each kind live
+ * in `problemTypes`; this module writes the detail that says what happened and what to do. It imports nothing
+ * of the project but its own folder: every layer reports failures in the vocabulary declared here.
+ */
+import { type FieldError, ProblemError, type UpstreamErrorInfo } from './problem';
+import { parseUpstreamError } from './upstream-text';
+
+/** What an upstream answer carries that a problem needs; the upstream client's replies fit it. */
+export interface UpstreamAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/**
+ * Why an attempt got no usable answer. `connect`: no connection was made, so the request never left.
+ * `timeout` and `connection` (reset, closed or truncated mid-exchange): whether the upstream acted is unknown.
+ */
+export type UnreachableReason = 'connect' | 'timeout' | 'connection';
+
+export type GiveUpReason =
+  /** The attempt limit was reached on a retryable failure. */
+  | 'attempts-spent'
+  /** The next wait would end after the call's deadline. */
+  | 'deadline-spent'
+  /** An ambiguous failure on a request that must not be sent twice. */
+  | 'not-replay-safe'
+  /** A transport failure that no strategy retries. */
+  | 'not-retryable';
+
+/** The retry layer stopped without a final answer. */
+export interface UpstreamGaveUp {
+  readonly reason: GiveUpReason;
+  readonly reply?: UpstreamAnswer;
+  readonly unreachable?: UnreachableReason;
+  /** How long the caller should wait before trying again, when known. */
+  readonly retryAfterMs?: number;
+  /** An attempt of this write failed ambiguously, so it may already have been applied. */
+  readonly mayHaveApplied: boolean;
+}
+
+/** How one upstream request ended, as the retry layer reports it. */
+export type UpstreamOutcome =
+  | {
+      readonly outcome: 'answered';
+      readonly reply: UpstreamAnswer;
+      readonly mayHaveApplied: boolean;
+      readonly retryAfterMs?: number;
+    }
+  | ({ readonly outcome: 'gave-up' } & UpstreamGaveUp)
+  | { readonly outcome: 'no-token'; readonly problem: ProblemError };
+
+/** What the caller asked Partner Center for, so a problem names it rightly. */
+export type UpstreamSubject =
+  | { readonly kind: 'update'; readonly referralId: string }
+  | { readonly kind: 'read'; readonly referralId: string }
+  | { readonly kind: 'search' };
+
+const BOOTSTRAP_HINT =
+  'run the bootstrap again (npm run bootstrap -- --vault <vault URL>; see docs/credentials.md)';
+
+const seconds = (ms: number | undefined): number | undefined =>
+  ms === undefined ? undefined : Math.max(1, Math.ceil(ms / 1000));
+
+const upstreamInfo = (answer: UpstreamAnswer): UpstreamErrorInfo => ({
+  status: answer.status,
+  ...parseUpstreamError(answer.body),
+});
+
+/** How a detail names what did not happen. */
+const request = (subject: UpstreamSubject): string => (subject.kind === 'update' ? 'update' : 'request');
+
+// ---- the caller's request -------------------------------------------------------------------------------
+
+export const invalidRequest = (detail: string, errors: readonly FieldError[] = []): ProblemError =>
+  new ProblemError('invalid-request', { detail, errors });
+
+export const payloadTooLarge = (maxBytes: number): ProblemError =>
+  new ProblemError('payload-too-large', {
+    detail: `The body is larger than ${String(maxBytes / 1024)} KiB, the most this facade accepts.`,
+  });
+
+export const unsupportedMediaType = (given: string | undefined): ProblemError =>
+  new ProblemError('unsupported-media-type', {
+    detail: `The body must be JSON: send it with "Content-Type: application/json"${given ? ` (got "${given}")` : ''}.`,
+  });
+
+export const routeNotFound = (path: string): ProblemError =>
+  new ProblemError('route-not-found', {
+    detail: `There is no endpoint at ${path}. The README lists the endpoints.`,
+  });
+
+export const methodNotAllowed = (path: string, method: string, allowed: readonly string[]): ProblemError =>
+  new ProblemError('method-not-allowed', {
+    detail: `${path} does not take ${method}; it takes ${allowed.join(', ')}.`,
+    headers: { Allow: allowed.join(', ') },
+  });
+
+// ---- the facade itself ----------------------------------------------------------------------------------
+
+export const misconfigured = (problems: readonly string[]): ProblemError =>
+  new ProblemError('misconfigured', {
+    detail: `An operator must fix the facade's settings: ${problems.join('; ')}.`,
+  });
+
+export const internalError = (correlationId: string): ProblemError =>
+  new ProblemError('internal-error', {
+    detail: `The facade failed unexpectedly; the update may not have been applied. Quote correlation id ${correlationId} when reporting it.`,
+  });
+
+// ---- credentials ----------------------------------------------------------------------------------------
+
+export type KeyVaultFailure = 'not-found' | 'forbidden' | 'unavailable';
+export type TokenExchangeFailure = 'grant-rejected' | 'client-rejected' | 'unavailable';
+
+export function keyVaultFailure(reason: KeyVaultFailure, secretName: string): ProblemError {
+  switch (reason) {
+    case 'not-found':
+      return new ProblemError('credentials-missing', {
+        detail: `Key Vault has no secret named ${secretName}. An operator must ${BOOTSTRAP_HINT}.`,
+      });
+    case 'forbidden':
+      return new ProblemError('credentials-forbidden', {
+        detail: `Key Vault refused the facade's identity access to ${secretName}. An operator must grant the identity Key Vault Secrets User on the vault (and Secrets Officer on the refresh-token secret only, for rotation; infra/ does both).`,
+      });
+    case 'unavailable':
+      return new ProblemError('credentials-unavailable', {
+        detail:
+          'Key Vault could not be reached and no credentials are cached yet. Try again shortly; if it persists, an operator should check the vault and the network path to it.',
+      });
+  }
+}
+
+/** `codes` are Entra ID's error codes (never a token or a description). */
+export function tokenExchangeFailure(reason: TokenExchangeFailure, codes: readonly string[]): ProblemError {
+  const listed = codes.length > 0 ? ` (${codes.join(', ')})` : '';
+  switch (reason) {
+    case 'grant-rejected':
+      return new ProblemError('credentials-expired', {
+        detail: `Entra ID refused the stored refresh token${listed}: it has expired or been revoked. An operator must ${BOOTSTRAP_HINT}.`,
+      });
+    case 'client-rejected':
+      return new ProblemError('credentials-rejected', {
+        detail: `Entra ID refused the app's client id or client secret${listed}. An operator must store a valid client secret in Key Vault (see docs/credentials.md).`,
+      });
+    case 'unavailable':
+      return new ProblemError('token-service-unavailable', {
+        detail: `The facade could not get a Partner Center token from Entra ID${listed}. Try again shortly.`,
+      });
+  }
+}
+
+/** Key Vault or Entra ID did not answer within what was left of the caller's time. */
+export const tokenTimeout = (): ProblemError =>
+  new ProblemError('token-service-unavailable', {
+    detail:
+      'The facade could not get a Partner Center token in time (Key Vault or Entra ID is slow to answer); nothing was sent to Partner Center. Try again shortly.',
+  });
+
+// ---- Partner Center's answers ---------------------------------------------------------------------------
+
+function clientRefusal(answer: UpstreamAnswer, subject: UpstreamSubject, retryAfter?: number): ProblemError {
+  const upstream = upstreamInfo(answer);
+  const facts = { upstream, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) };
+  const referralId = subject.kind === 'search' ? undefined : subject.referralId;
+  switch (answer.status) {
+    case 400:
+      return new ProblemError('upstream-rejected', {
+        ...facts,
+        detail: 'Partner Center refused the request as invalid; see upstream.message for its reason.',
+      });
+    case 401:
+      return new ProblemError('upstream-unauthorized', {
+        ...facts,
+        detail:
+          "Partner Center did not accept the facade's access token (expired, revoked, or not an App+User token). An operator must renew the facade's Partner Center credentials.",
+      });
+    case 403:
+      return new ProblemError('upstream-forbidden', {
+        ...facts,
+        detail:
+          'The Partner Center user the facade acts as may not do this: it needs the Referrals Admin role, or Referrals User on a referral whose team includes it.',
+      });
+    case 404:
+      return referralId === undefined
+        ? new ProblemError('upstream-not-found', {
+            ...facts,
+            detail:
+              'Partner Center answered 404 to the referral search (GET /v1.0/engagements/referrals), so its referral list is not where the facade looked. An operator should check PARTNER_CENTER_BASE_URL; report the correlation id if it is right.',
+          })
+        : new ProblemError('referral-not-found', {
+            ...facts,
+            detail: `Partner Center has no referral with id ${referralId} that the facade's user can see.`,
+          });
+    case 409:
+      return new ProblemError('upstream-conflict', {
+        ...facts,
+        detail: 'The update conflicts with the referral’s current state; read it again and decide.',
+      });
+    case 412:
+      return new ProblemError('etag-mismatch', {
+        ...facts,
+        detail: `The referral changed since the ETag you sent in If-Match was read. GET /api/referrals/${referralId ?? '{id}'} for a fresh ETag and send the update again with it.`,
+      });
+    case 429:
+      return new ProblemError('upstream-throttled', {
+        ...facts,
+        detail: `Partner Center asked for fewer requests. Wait for Retry-After seconds and send the ${request(subject)} again.`,
+      });
+    default:
+      return new ProblemError('upstream-rejected', {
+        ...facts,
+        status: answer.status,
+        detail: `Partner Center answered ${String(answer.status)}.`,
+      });
+  }
+}
+
+export interface RefusalContext {
+  /** Retry-After of the answer, as the retry layer read it. */
+  readonly retryAfterMs?: number;
+  /** An earlier attempt of this write got no answer, so it may have been applied. */
+  readonly mayHaveApplied?: boolean;
+}
+
+/** Partner Center answered, and the answer is a final refusal (any status outside 2xx the retry layer kept). */
+export function upstreamRefusal(
+  answer: UpstreamAnswer,
+  subject: UpstreamSubject,
+  context: RefusalContext = {},
+): ProblemError {
+  const retryAfter = seconds(context.retryAfterMs);
+  if (answer.status < 500) {
+    const problem = clientRefusal(answer, subject, retryAfter);
+    if (answer.status !== 412 || context.mayHaveApplied !== true) return problem;
+    // The 412 may be the facade's own doing: an earlier attempt of the same write got no answer.
+    return new ProblemError('etag-mismatch', {
+      ...problem.problem,
+      detail: `${problem.problem.detail} An earlier attempt of this update got no answer and may have been applied, which would also change the ETag: read the referral to check before sending it again.`,
+    });
+  }
+  const upstream = upstreamInfo(answer);
+  if (answer.status === 503) {
+    return new ProblemError('upstream-unavailable', {
+      upstream,
+      detail: `Partner Center is temporarily unavailable; the ${request(subject)} was not applied. Send it again later.`,
+      ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+    });
+  }
+  if (answer.status === 504) return gatewayTimeout(upstream);
+  return new ProblemError('upstream-error', {
+    upstream,
+    // Retryable 5xx are retried and end as 503/504; what reaches this point (501, 505) will not heal by itself.
+    detail: `Partner Center answered ${String(answer.status)}, an error that sending again does not fix; the ${request(subject)} was not applied. Report it with the correlation id.`,
+  });
+}
+
+function gatewayTimeout(upstream?: UpstreamErrorInfo): ProblemError {
+  return new ProblemError('upstream-timeout', {
+    detail:
+      'Partner Center did not answer in time, so whether the update was applied is unknown. Read the referral, or send the update again: the simplified operations are safe to repeat.',
+    ...(upstream ? { upstream } : {}),
+  });
+}
+
+function unreachable(reason: UnreachableReason): ProblemError {
+  if (reason === 'timeout') return gatewayTimeout();
+  return new ProblemError('upstream-unreachable', {
+    detail:
+      'The facade could not complete its call to Partner Center, so the update may not have been applied. Read the referral, or send the update again later.',
+  });
+}
+
+/**
+ * The retry layer stopped without a final answer. Budget spent: 504 when the last attempt timed out, else 503,
+ * both with a Retry-After the caller can honour. A write that was not resent for fear of applying it twice:
+ * 502/504 saying so. Every detail says whether the update may have been applied.
+ */
+export function upstreamGaveUp(
+  result: UpstreamGaveUp,
+  attempts: number,
+  subject: UpstreamSubject,
+): ProblemError {
+  const upstream = result.reply ? upstreamInfo(result.reply) : undefined;
+  const withUpstream = upstream ? { upstream } : {};
+  const applied =
+    subject.kind !== 'update'
+      ? ''
+      : result.mayHaveApplied
+        ? ' An attempt got no answer, so the update may have been applied: read the referral, or send the update again (the simplified operations are safe to repeat).'
+        : ' The update was not applied.';
+  if (result.reason === 'not-replay-safe') {
+    return new ProblemError('outcome-unknown', {
+      status: result.unreachable === 'timeout' ? 504 : 502,
+      detail:
+        'Partner Center did not confirm the update, and it appends to a list, so the facade did not send it again (that could add the same entry twice). Read the referral to see whether it was applied before sending it again.',
+      ...withUpstream,
+    });
+  }
+  if (result.reason === 'not-retryable' && result.unreachable) return unreachable(result.unreachable);
+  const spent = `Partner Center still failed after ${String(attempts)} attempt${attempts === 1 ? '' : 's'}.`;
+  const retryAfter = seconds(result.retryAfterMs);
+  const wait = retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter };
+  if (result.unreachable === 'timeout') {
+    return new ProblemError('upstream-timeout', {
+      detail: `${spent} The last attempt got no answer in time.${applied}`,
+      ...wait,
+    });
+  }
+  const last = result.reply
+    ? `Its last answer was ${String(result.reply.status)}.`
+    : 'The last attempt could not complete.';
+  return new ProblemError('upstream-unavailable', {
+    detail: `${spent} ${last}${applied} Wait for Retry-After seconds before trying again.`,
+    ...withUpstream,
+    ...wait,
+  });
+}
+
+/**
+ * The problem for any upstream outcome but a 2xx answer: a refusal, the retry layer giving up, or no token.
+ * `attempts` is how many requests the call sent, for the detail.
+ */
+export function upstreamFailure(
+  outcome: UpstreamOutcome,
+  attempts: number,
+  subject: UpstreamSubject,
+): ProblemError {
+  switch (outcome.outcome) {
+    case 'no-token':
+      return outcome.problem;
+    case 'gave-up':
+      return upstreamGaveUp(outcome, attempts, subject);
+    case 'answered':
+      return upstreamRefusal(outcome.reply, subject, outcome);
+  }
+}
+
+/** A 2xx whose body is not the JSON the contract promises. */
+export const invalidUpstreamBody = (status: number): ProblemError =>
+  new ProblemError('upstream-invalid-response', {
+    detail:
+      'Partner Center answered with a body that is not valid JSON. Try again; if it persists, report it.',
+    upstream: { status },
+  });
+
+export const foreignNextLink = (): ProblemError =>
+  new ProblemError('upstream-invalid-response', {
+    detail:
+      'Partner Center pointed the next page of results outside its referral list; the facade did not follow it.',
+  });
+
+export const referralBusy = (rounds: number): ProblemError =>
+  new ProblemError('referral-busy', {
+    detail: `The referral changed between reading and writing ${String(rounds)} times in a row, so the member was not added. Send the request again shortly; it is safe to repeat.`,
+  });
+
+// ---- finding a referral by CRM id -----------------------------------------------------------------------
+
+export const externalReferenceNotFound = (externalReferenceId: string, complete: boolean): ProblemError =>
+  new ProblemError('referral-not-found', {
+    detail: `No referral carries externalReferenceId "${externalReferenceId}"${
+      complete ? '' : ' among the referrals read'
+    }. Set it on the referral first (POST /api/referrals/{id}/update-details).`,
+  });
+
+export const ambiguousExternalReference = (
+  externalReferenceId: string,
+  ids: readonly string[],
+  complete: boolean,
+): ProblemError =>
+  new ProblemError('ambiguous-external-reference', {
+    detail: `More than one referral carries externalReferenceId "${externalReferenceId}" (${ids.join(', ')}${
+      complete ? '' : ', …'
+    }). Give each referral its own CRM id, or name the referral by its Partner Center id.`,
+  });
+
+// ---- webhooks -------------------------------------------------------------------------------------------
+
+export function webhookMappingNotFound(name: string, configured: number, nameIsValid: boolean): ProblemError {
+  return new ProblemError('webhook-mapping-not-found', {
+    detail:
+      configured === 0
+        ? 'No webhook mappings are configured: set WEBHOOK_MAPPINGS_FILE or WEBHOOK_MAPPINGS.'
+        : nameIsValid
+          ? `There is no webhook mapping named "${name}".`
+          : 'There is no such webhook mapping: mapping names are lower-case letters, digits and hyphens.',
+  });
+}
+
+export const webhookSignatureInvalid = (reason: string, scheme: string): ProblemError =>
+  new ProblemError('webhook-signature-invalid', {
+    detail: `${reason}. Nothing was changed. Sign the raw body as the ${scheme} scheme describes, with the secret shared for this webhook.`,
+  });
+
+export const webhookUnmappable = (
+  mappingName: string,
+  detail: string,
+  errors: readonly FieldError[] = [],
+): ProblemError =>
+  new ProblemError('webhook-unmappable', {
+    detail: `Mapping ${mappingName}: ${detail}`,
+    ...(errors.length > 0 ? { errors } : {}),
+  });
+
+/** The webhook configuration (mappings or their secrets) is unusable; only the webhook route is affected. */
+export const webhooksMisconfigured = (detail: string): ProblemError =>
+  new ProblemError('webhooks-misconfigured', {
+    detail: `An operator must fix the webhook configuration: ${detail}.`,
+  });

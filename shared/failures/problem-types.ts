@@ -1,0 +1,334 @@
+/**
+ * Every problem type the facade can answer, declared once: its HTTP status, title, default Retry-After, whether
+ * Partner Center was reached and whether an update may have been applied, and the text of docs/errors.md (a test
+ * checks that the document matches this table). Nothing else decides these facts.
+ */
+
+/** Whether the call reached Partner Center before it failed. */
+export type Reached = 'no' | 'yes' | 'maybe';
+/** Whether an update the caller sent may have been applied. */
+export type MayHaveApplied = 'no' | 'yes' | 'maybe';
+
+export interface ProblemType {
+  /** The status this kind answers with; `statuses` lists the others it may take instead. */
+  readonly status: number;
+  readonly statuses?: readonly number[];
+  /** Partner Center's own 4xx is kept as this kind's status (docs/errors.md says so). */
+  readonly relaysUpstream4xx?: boolean;
+  readonly title: string;
+  /** Retry-After sent when the failure gives no better figure. */
+  readonly retryAfterSeconds?: number;
+  readonly reached: Reached;
+  readonly mayHaveApplied: MayHaveApplied;
+  /** docs/errors.md: when the caller sees it, and what to do. */
+  readonly meaning: string;
+  readonly action: string;
+}
+
+const BOOTSTRAP = 'An operator runs the bootstrap again (docs/credentials.md).';
+
+export const problemTypes = {
+  'invalid-request': {
+    status: 400,
+    title: 'Invalid request',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'The request is malformed or a field is wrong: bad JSON, a missing, unknown or invalid field, an unsupported JSON Patch op or path, a disallowed status pair, an invalid referral id, `return` query or `If-Match`. Nothing was sent to Partner Center.',
+    action: 'Fix the fields listed in `errors`.',
+  },
+  'unsupported-media-type': {
+    status: 415,
+    title: 'Unsupported media type',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'A body was sent without `Content-Type: application/json` (or another `+json` type).',
+    action: 'Send JSON with that header.',
+  },
+  'payload-too-large': {
+    status: 413,
+    title: 'Payload too large',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'The body is over 64 KiB.',
+    action: 'Send less.',
+  },
+  'route-not-found': {
+    status: 404,
+    title: 'No such endpoint',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'No endpoint at that path. In Azure the Functions host answers unknown paths itself (an empty 404): a catch-all function could shadow real endpoints there, because the host orders routes by function name.',
+    action: 'Check the URL against the README.',
+  },
+  'method-not-allowed': {
+    status: 405,
+    title: 'Method not allowed',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'The path exists but not for this method; `Allow` lists the methods (local host; in Azure the host answers).',
+    action: 'Use one of them.',
+  },
+  misconfigured: {
+    status: 503,
+    title: 'The facade is not configured',
+    retryAfterSeconds: 300,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: "The facade's own settings are missing or invalid; `detail` names them.",
+    action: 'An operator fixes the app settings.',
+  },
+  'internal-error': {
+    status: 500,
+    title: 'Internal error',
+    reached: 'maybe',
+    mayHaveApplied: 'maybe',
+    meaning: 'An unexpected failure in the facade. The update may or may not have been applied.',
+    action: 'Read the referral; report the correlation id.',
+  },
+  'upstream-rejected': {
+    status: 400,
+    relaysUpstream4xx: true,
+    title: 'Partner Center rejected the request',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      'Partner Center refused the call (for example a status move it does not allow); its reason is in `upstream`.',
+    action: 'Fix what `upstream.message` says.',
+  },
+  'upstream-unauthorized': {
+    status: 401,
+    title: "Partner Center refused the facade's credentials",
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning: "Partner Center refused the facade's access token.",
+    action: "An operator renews the facade's Partner Center credentials.",
+  },
+  'upstream-forbidden': {
+    status: 403,
+    title: 'Partner Center denied access',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      'The Partner Center user the facade acts as lacks the Referrals Admin / Referrals User role for this referral.',
+    action: 'Grant the role in Partner Center.',
+  },
+  'referral-not-found': {
+    status: 404,
+    title: 'Referral not found',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      "Partner Center has no such referral visible to the facade's user (or, for a webhook, none carries the `externalReferenceId` it named).",
+    action: 'Check the id.',
+  },
+  'upstream-not-found': {
+    status: 502,
+    title: 'Partner Center did not find the referral list',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      "Partner Center answered 404 to a search of its referral list: the facade's `PARTNER_CENTER_BASE_URL` is probably wrong.",
+    action: 'An operator checks `PARTNER_CENTER_BASE_URL`; report the correlation id.',
+  },
+  'upstream-conflict': {
+    status: 409,
+    title: 'Partner Center reported a conflict',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning: "Partner Center reported a conflict with the referral's state.",
+    action: 'Read the referral and decide.',
+  },
+  'etag-mismatch': {
+    status: 412,
+    title: 'The referral has changed',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      'The referral changed since the ETag in `If-Match` was read. When an earlier attempt of the same update got no answer, `detail` says that it may have been applied.',
+    action: '`GET /api/referrals/{id}` for a fresh ETag and send again.',
+  },
+  'upstream-throttled': {
+    status: 429,
+    title: 'Partner Center is throttling requests',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning: 'Partner Center is throttling; `Retry-After` says how long to wait.',
+    action: 'Wait, then send again.',
+  },
+  'upstream-unavailable': {
+    status: 503,
+    title: 'Partner Center is unavailable',
+    retryAfterSeconds: 30,
+    reached: 'yes',
+    mayHaveApplied: 'maybe',
+    meaning:
+      'Partner Center kept failing (throttling, 5xx, or no connection) until the retry budget was spent; `detail` says whether an attempt may have applied the update, `upstream` has its last answer, `Retry-After` when to try again.',
+    action: 'Send again after `Retry-After`.',
+  },
+  'upstream-error': {
+    status: 502,
+    title: 'Partner Center failed',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      'Partner Center failed with a 5xx that is not worth retrying (501, 505); the update was not applied.',
+    action: 'Report it; sending again will not help.',
+  },
+  'upstream-timeout': {
+    status: 504,
+    title: 'Partner Center did not answer in time',
+    retryAfterSeconds: 30,
+    reached: 'maybe',
+    mayHaveApplied: 'maybe',
+    meaning:
+      'Partner Center did not answer in time on the last attempt; whether the update landed is unknown.',
+    action: 'Read the referral, or send again: the simplified operations are safe to repeat.',
+  },
+  'upstream-unreachable': {
+    status: 502,
+    title: 'Partner Center could not be reached',
+    retryAfterSeconds: 30,
+    reached: 'maybe',
+    mayHaveApplied: 'maybe',
+    meaning:
+      'The facade could not complete its call to Partner Center and did not retry it; the update may not have been applied.',
+    action: 'Read the referral, or send again later.',
+  },
+  'upstream-invalid-response': {
+    status: 502,
+    title: 'Partner Center sent an unusable answer',
+    reached: 'yes',
+    mayHaveApplied: 'maybe',
+    meaning:
+      'Partner Center answered success with a body that is not the JSON its contract promises, or a next-page link outside its referral list (not followed); an update may have been applied.',
+    action: 'Read the referral before sending again.',
+  },
+  'outcome-unknown': {
+    status: 502,
+    statuses: [504],
+    title: 'The outcome of the update is unknown',
+    reached: 'maybe',
+    mayHaveApplied: 'maybe',
+    meaning:
+      'An append (such as a raw `add /team/-`) got no clear answer; the facade did not resend it, because that could add the entry twice.',
+    action: 'Read the referral to see whether it was applied.',
+  },
+  'referral-busy': {
+    status: 503,
+    title: 'The referral keeps changing',
+    retryAfterSeconds: 2,
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      '`add-member` kept losing the race with other writers to the same referral (its ETag changed on every try).',
+    action: 'Send again after `Retry-After`.',
+  },
+  'credentials-missing': {
+    status: 503,
+    title: 'Partner Center credentials are not set up',
+    retryAfterSeconds: 300,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'Key Vault has no secret of that name (Key Vault mode).',
+    action: 'An operator runs the bootstrap (docs/credentials.md).',
+  },
+  'credentials-forbidden': {
+    status: 503,
+    title: 'The facade may not read its credentials',
+    retryAfterSeconds: 300,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: "Key Vault refused the facade's identity access to a secret.",
+    action: 'An operator grants the identity its Key Vault role.',
+  },
+  'credentials-unavailable': {
+    status: 503,
+    title: 'Partner Center credentials are unavailable',
+    retryAfterSeconds: 30,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'Key Vault could not be reached and no credentials are cached yet.',
+    action: 'Send again after `Retry-After`; an operator checks the vault if it persists.',
+  },
+  'credentials-expired': {
+    status: 503,
+    title: "The integration user's sign-in has expired",
+    retryAfterSeconds: 300,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'Entra ID refused the stored refresh token (expired or revoked).',
+    action: BOOTSTRAP,
+  },
+  'credentials-rejected': {
+    status: 503,
+    title: "Entra ID refused the facade's app credentials",
+    retryAfterSeconds: 300,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: "Entra ID refused the facade's app client id or secret.",
+    action: 'An operator stores a valid client secret in Key Vault.',
+  },
+  'token-service-unavailable': {
+    status: 503,
+    title: 'Entra ID is unavailable',
+    retryAfterSeconds: 30,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      "Entra ID could not issue a token just now, or Key Vault or Entra ID did not answer within the call's time; nothing was sent to Partner Center.",
+    action: 'Send again after `Retry-After`.',
+  },
+  'ambiguous-external-reference': {
+    status: 409,
+    title: 'Several referrals match',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning: 'Several referrals carry the `externalReferenceId` a webhook named.',
+    action: 'Give each referral its own CRM id, or name the referral by its Partner Center id.',
+  },
+  'webhook-mapping-not-found': {
+    status: 404,
+    title: 'No such webhook',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'No webhook mapping has that name.',
+    action: 'Check the URL, or configure the mapping (docs/webhooks.md).',
+  },
+  'webhook-signature-invalid': {
+    status: 401,
+    title: 'The webhook signature is not valid',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'The webhook is unsigned, mis-signed, stale or signed with another secret; nothing was changed.',
+    action: "Sign the raw body as the mapping's scheme says.",
+  },
+  'webhook-unmappable': {
+    status: 422,
+    title: 'The payload does not fit the mapping',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'The payload does not fit the mapping: `errors` names each field and the expression it came from.',
+    action: "Fix the sender's payload or the mapping.",
+  },
+  'webhooks-misconfigured': {
+    status: 503,
+    title: 'The webhook intake is not configured',
+    retryAfterSeconds: 300,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'The webhook mappings or their secrets are invalid; only `/api/hooks` is affected.',
+    action: 'An operator fixes the webhook settings.',
+  },
+} as const satisfies Readonly<Record<string, ProblemType>>;
+
+export type ProblemKind = keyof typeof problemTypes;
+
+export const PROBLEM_TYPE_BASE = 'urn:referrals-facade:problem:';
+
+export function problemType(kind: ProblemKind): ProblemType {
+  return problemTypes[kind];
+}
