@@ -5,7 +5,7 @@
  *
  * Options: --long, --in-process, --connections N (16), --duration S (4), --warmup S (1), --rounds N (3),
  * --latency-connections N (1, for the round-trip runs), --add-member-relay read-then-patch|patch-only,
- * --cold-runs N (5), --scenarios a,b (all), --out NAME (latest).
+ * --cold-runs N (5), --scenarios a,b (all), --out NAME (latest-node<major>).
  */
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, tmpdir } from 'node:os';
@@ -45,7 +45,8 @@ const { values: args } = parseArgs({
     'latency-connections': { type: 'string', default: '1' },
     'add-member-relay': { type: 'string', default: 'read-then-patch' },
     'cold-runs': { type: 'string', default: '5' },
-    out: { type: 'string', default: 'latest' },
+    // Named after the runtime, so a Node 22 run (the default, as Azure runs it) and a Node 20 run sit side by side.
+    out: { type: 'string', default: `latest-node${process.versions.node.split('.')[0] ?? ''}` },
     scenarios: { type: 'string', default: scenarios.map((scenario) => scenario.name).join(',') },
   },
 });

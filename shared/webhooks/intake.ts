@@ -136,106 +136,109 @@ function patchFor(
   );
 }
 
+async function secretFor(secrets: SecretLookup, mapping: WebhookMapping): Promise<string> {
+  let secret: string | undefined;
+  try {
+    secret = await secrets(mapping.auth.secretSetting);
+  } catch (error) {
+    if (error instanceof SecretUnavailableError) throw webhooksMisconfigured(error.message);
+    throw error;
+  }
+  if (secret === undefined)
+    throw webhooksMisconfigured(`the secret setting ${mapping.auth.secretSetting} is not set`);
+  return secret;
+}
+
+/** Nothing reaches Partner Center unless the delivery is signed as the mapping requires. */
+async function authenticate(
+  dependencies: WebhookIntakeDependencies,
+  mapping: WebhookMapping,
+  delivery: WebhookDelivery,
+): Promise<void> {
+  const secret = await secretFor(dependencies.secrets, mapping);
+  let verification;
+  try {
+    verification = verifySignature(mapping.auth, secret, {
+      body: delivery.body,
+      header: delivery.header,
+      nowSeconds: Math.floor((dependencies.now ?? Date.now)() / 1000),
+    });
+  } catch (error) {
+    if (error instanceof UnusableSecretError) {
+      throw webhooksMisconfigured(`${mapping.auth.secretSetting}: ${error.message}`);
+    }
+    throw error;
+  }
+  if (!verification.ok) throw webhookSignatureInvalid(verification.reason, mapping.auth.scheme);
+}
+
+/** The referral the payload names: its Partner Center id, or the one referral carrying its CRM id. */
+async function referralIdOf(
+  search: ReferralSearch,
+  call: CallContext,
+  mappingName: string,
+  locator: ReferralLocator,
+  payload: unknown,
+): Promise<string> {
+  const expression = 'id' in locator ? locator.id : locator.externalReferenceId;
+  const value = evaluate(mappingName, expression, payload);
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string' || text.trim() === '') {
+    throw webhookUnmappable(
+      mappingName,
+      `the referral expression ${expression} found no value in the payload.`,
+    );
+  }
+  if ('externalReferenceId' in locator) return resolveByExternalReferenceId(search, call, text.trim());
+  try {
+    return parseReferralId(text.trim());
+  } catch {
+    throw webhookUnmappable(
+      mappingName,
+      `the referral expression ${expression} gave a value that is not a referral id.`,
+    );
+  }
+}
+
+function mappingFor(mappings: MappingFile, name: string): WebhookMapping {
+  const mapping = mappingNamed(mappings, name);
+  if (mapping) return mapping;
+  throw webhookMappingNotFound(name, Object.keys(mappings.mappings).length, MAPPING_NAME_PATTERN.test(name));
+}
+
+async function receive(
+  dependencies: WebhookIntakeDependencies,
+  call: CallContext,
+  delivery: WebhookDelivery,
+): Promise<RenderedResponse> {
+  const { mappingName } = delivery;
+  const mapping = mappingFor(dependencies.mappings, mappingName);
+  await authenticate(dependencies, mapping, delivery);
+  const payload = decodeJsonBody({
+    contentType: delivery.header('content-type'),
+    text: delivery.body.toString('utf8'),
+    optional: false,
+  });
+  const mappingCase = chooseCase(mappingName, mapping, payload);
+  // A 2xx, so the sender does not retry an event this mapping deliberately ignores.
+  if (!mappingCase) return ignored(call, mappingName);
+  const operation = simplifiedOperations.find((candidate) => candidate.name === mappingCase.operation);
+  if (!operation) throw webhooksMisconfigured(`unknown operation ${mappingCase.operation}`);
+  // The payload is checked against the mapping before any upstream call, the referral's lookup included.
+  const patch = patchFor(mappingName, mappingCase, operation, mapFields(mappingName, mappingCase, payload));
+  const referralId = await referralIdOf(dependencies.search, call, mappingName, mapping.referral, payload);
+  call.referralId = referralId;
+  await dependencies.facade.update(call, { referralId, patch, returnRepresentation: false });
+  return json(200, call.correlationId, {
+    outcome: 'applied',
+    mapping: mappingName,
+    operation: operation.name,
+    referralId,
+  });
+}
+
 export function createWebhookIntake(dependencies: WebhookIntakeDependencies): WebhookIntake {
-  const now = dependencies.now ?? Date.now;
-
-  async function secretFor(mapping: WebhookMapping): Promise<string> {
-    let secret: string | undefined;
-    try {
-      secret = await dependencies.secrets(mapping.auth.secretSetting);
-    } catch (error) {
-      if (error instanceof SecretUnavailableError) throw webhooksMisconfigured(error.message);
-      throw error;
-    }
-    if (secret === undefined)
-      throw webhooksMisconfigured(`the secret setting ${mapping.auth.secretSetting} is not set`);
-    return secret;
-  }
-
-  /** Nothing reaches Partner Center unless the delivery is signed as the mapping requires. */
-  async function authenticate(mapping: WebhookMapping, delivery: WebhookDelivery): Promise<void> {
-    const secret = await secretFor(mapping);
-    let verification;
-    try {
-      verification = verifySignature(mapping.auth, secret, {
-        body: delivery.body,
-        header: delivery.header,
-        nowSeconds: Math.floor(now() / 1000),
-      });
-    } catch (error) {
-      if (error instanceof UnusableSecretError) {
-        throw webhooksMisconfigured(`${mapping.auth.secretSetting}: ${error.message}`);
-      }
-      throw error;
-    }
-    if (!verification.ok) throw webhookSignatureInvalid(verification.reason, mapping.auth.scheme);
-  }
-
-  async function referralIdOf(
-    call: CallContext,
-    mappingName: string,
-    locator: ReferralLocator,
-    payload: unknown,
-  ): Promise<string> {
-    const expression = 'id' in locator ? locator.id : locator.externalReferenceId;
-    const value = evaluate(mappingName, expression, payload);
-    const text = typeof value === 'number' ? String(value) : value;
-    if (typeof text !== 'string' || text.trim() === '') {
-      throw webhookUnmappable(
-        mappingName,
-        `the referral expression ${expression} found no value in the payload.`,
-      );
-    }
-    if ('externalReferenceId' in locator) {
-      return resolveByExternalReferenceId(dependencies.search, call, text.trim());
-    }
-    try {
-      return parseReferralId(text.trim());
-    } catch {
-      throw webhookUnmappable(
-        mappingName,
-        `the referral expression ${expression} gave a value that is not a referral id.`,
-      );
-    }
-  }
-
-  return {
-    async receive(call, delivery) {
-      const { mappingName } = delivery;
-      const mapping = mappingNamed(dependencies.mappings, mappingName);
-      if (!mapping) {
-        const configured = Object.keys(dependencies.mappings.mappings).length;
-        throw webhookMappingNotFound(mappingName, configured, MAPPING_NAME_PATTERN.test(mappingName));
-      }
-      await authenticate(mapping, delivery);
-      const payload = decodeJsonBody({
-        contentType: delivery.header('content-type'),
-        text: delivery.body.toString('utf8'),
-        optional: false,
-      });
-      const mappingCase = chooseCase(mappingName, mapping, payload);
-      // A 2xx, so the sender does not retry an event this mapping deliberately ignores.
-      if (!mappingCase) return ignored(call, mappingName);
-      const operation = simplifiedOperations.find((candidate) => candidate.name === mappingCase.operation);
-      if (!operation) throw webhooksMisconfigured(`unknown operation ${mappingCase.operation}`);
-      // The payload is checked against the mapping before any upstream call, the referral's lookup included.
-      const patch = patchFor(
-        mappingName,
-        mappingCase,
-        operation,
-        mapFields(mappingName, mappingCase, payload),
-      );
-      const referralId = await referralIdOf(call, mappingName, mapping.referral, payload);
-      call.referralId = referralId;
-      await dependencies.facade.update(call, { referralId, patch, returnRepresentation: false });
-      return json(200, call.correlationId, {
-        outcome: 'applied',
-        mapping: mappingName,
-        operation: operation.name,
-        referralId,
-      });
-    },
-  };
+  return { receive: (call, delivery) => receive(dependencies, call, delivery) };
 }
 
 const ignored = (call: CallContext, mappingName: string): RenderedResponse =>
