@@ -43,7 +43,7 @@ const probe = `
 const started = performance.now();
 require(process.argv[1]);
 const done = performance.now();
-process.stdout.write(JSON.stringify({ importMs: done - started, sinceProcessStartMs: done }));
+process.stdout.write('\\n' + JSON.stringify({ importMs: done - started, sinceProcessStartMs: done }));
 `;
 
 export function timeImport(entry: string): Promise<ImportTiming> {
@@ -55,7 +55,8 @@ export function timeImport(entry: string): Promise<ImportTiming> {
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) reject(new Error(`importing ${entry} failed with exit code ${String(code)}`));
-      else resolve(JSON.parse(out) as ImportTiming);
+      // The report is the last line: the library prints its own notes (HTTP streaming) on stdout outside the host.
+      else resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as ImportTiming);
     });
   });
 }

@@ -8,7 +8,7 @@ import { preparePatch } from '../shared/facade/prepare-patch';
 import { internalError, methodNotAllowed, routeNotFound } from '../shared/failures/failure-map';
 import { ProblemError, renderProblem, type RenderedResponse } from '../shared/failures/problem';
 import { checkReadiness } from '../shared/health/readiness';
-import { normalizeIfMatch } from '../shared/http/etag';
+import { normalizeIfMatch, refuseUnsupportedPreconditions } from '../shared/http/etag';
 import {
   decodeJsonBody,
   parseReferralId,
@@ -58,10 +58,10 @@ function problemOf(error: unknown, call: CallContext): ProblemError {
 }
 
 async function readJsonBody(request: InboundRequest, optional: boolean): Promise<unknown> {
-  const body = await readBody(request);
   return decodeJsonBody({
     contentType: request.header('content-type'),
-    text: body.toString('utf8'),
+    contentEncoding: request.header('content-encoding'),
+    bytes: await readBody(request),
     optional,
   });
 }
@@ -116,6 +116,7 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
           await readJsonBody(request, target.operation.bodyOptional),
         );
         const returnRepresentation = wantsRepresentation(request.header('prefer'), request.query('return'));
+        refuseUnsupportedPreconditions((name) => request.header(name));
         const ifMatch = normalizeIfMatch(request.header('if-match'));
         return services().facade.update(call, {
           referralId,

@@ -10,6 +10,10 @@ import { hostedRoutes } from './routes';
 
 const services = lazyServices(process.env);
 
+// Without streaming, the host drops a body sent without Content-Length (chunked), so a close-won with a deal
+// value would patch only the status (Azure/azure-functions-host#4926). Flex Consumption supports streams.
+app.setup({ enableHttpStream: true });
+
 for (const route of hostedRoutes()) {
   app.http(route.name, {
     methods: [...route.methods],

@@ -48,7 +48,10 @@ export async function receiveWebhook(
     });
 }
 
-export function describeApi(request: InboundRequest, call: CallContext): Promise<RenderedResponse> {
-  const serverUrl = `${new URL(request.url).origin}/api`;
-  return Promise.resolve(json(200, call.correlationId, openApiDocument(routes, serverUrl)));
+/**
+ * The server is the relative `/api`: clients resolve it against the URL they fetched the document from. The
+ * request's Host is not reflected into it, so a forged Host cannot point a client's calls elsewhere.
+ */
+export function describeApi(_request: InboundRequest, call: CallContext): Promise<RenderedResponse> {
+  return Promise.resolve(json(200, call.correlationId, openApiDocument(routes, '/api')));
 }

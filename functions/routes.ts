@@ -33,14 +33,21 @@ export function hostedRoutes(): readonly RouteDefinition[] {
   return routes.filter((route) => route.target.kind !== 'fallback');
 }
 
+/** Every route that answers GET also answers HEAD (RFC 9110 §9.3.2): the same headers, no body. */
 export const routes: readonly RouteDefinition[] = [
   // Liveness: answers without touching any dependency, so platform health probes stay cheap.
-  { name: 'health', methods: ['GET'], route: 'health', authLevel: 'anonymous', target: { kind: 'health' } },
+  {
+    name: 'health',
+    methods: ['GET', 'HEAD'],
+    route: 'health',
+    authLevel: 'anonymous',
+    target: { kind: 'health' },
+  },
   // Readiness: checks Key Vault and the token; behind a function key because it does real work and describes
   // the deployment.
   {
     name: 'health-ready',
-    methods: ['GET'],
+    methods: ['GET', 'HEAD'],
     route: 'health/ready',
     authLevel: 'function',
     target: { kind: 'readiness' },
@@ -48,21 +55,21 @@ export const routes: readonly RouteDefinition[] = [
   // Anonymous so tools (Power Platform's "import from URL", API clients) can read it; it holds no data.
   {
     name: 'openapi',
-    methods: ['GET'],
+    methods: ['GET', 'HEAD'],
     route: 'openapi.json',
     authLevel: 'anonymous',
     target: { kind: 'openapi' },
   },
   {
     name: 'referral-search',
-    methods: ['GET'],
+    methods: ['GET', 'HEAD'],
     route: 'referrals',
     authLevel: 'function',
     target: { kind: 'search' },
   },
   {
     name: 'referral-get',
-    methods: ['GET'],
+    methods: ['GET', 'HEAD'],
     route: 'referrals/{id}',
     authLevel: 'function',
     target: { kind: 'read' },

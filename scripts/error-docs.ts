@@ -20,7 +20,6 @@ export const TABLE_HEADER = [
 ];
 
 function statusText(type: ProblemType): string {
-  if (type.relaysUpstream4xx) return `${String(type.status)} or Partner Center's other 4xx`;
   return [type.status, ...(type.statuses ?? [])].map(String).join(' or ');
 }
 

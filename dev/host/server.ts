@@ -5,15 +5,24 @@
  * (docs/performance.md, optimisation 3).
  * test/handlers runs the same handlers through the library's own HttpRequest and InvocationContext.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { closeServer, listen } from '../node-http';
 import { createHandler } from '../../functions/handlers';
 import type { CallLog, InboundRequest, RouteHandler } from '../../functions/inbound';
 import { matchRoute } from '../../functions/route-matcher';
 import { API_PREFIX, routes } from '../../functions/routes';
 import type { ServicesResolver } from '../../shared/app/services';
-import { payloadTooLarge } from '../../shared/failures/failure-map';
-import type { RenderedResponse } from '../../shared/failures/problem';
+import { callLogLine, startCall } from '../../shared/call/context';
+import {
+  headersTooLarge,
+  payloadTooLarge,
+  unreadableRequest,
+  uriTooLong,
+} from '../../shared/failures/failure-map';
+import { renderProblem, type ProblemError, type RenderedResponse } from '../../shared/failures/problem';
+import { resolveCorrelationId } from '../../shared/http/request';
 import { MAX_BODY_BYTES } from '../../shared/http/body-limit';
 
 export interface LocalHostOptions {
@@ -52,10 +61,36 @@ function readCapped(request: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/** 204 and 304 carry no body and no Content-Length (RFC 9110 §8.6); node:http sends no body for HEAD itself. */
 function write(response: ServerResponse, answer: RenderedResponse): void {
+  if (answer.status === 204 || answer.status === 304) {
+    response.writeHead(answer.status, answer.headers);
+    response.end();
+    return;
+  }
   const body = answer.body ?? '';
   response.writeHead(answer.status, { ...answer.headers, 'Content-Length': String(Buffer.byteLength(body)) });
   response.end(body);
+}
+
+/** The longest request target served; a longer one gets 414. */
+export const MAX_REQUEST_TARGET = 8 * 1024;
+/** Headers (request line included) node:http reads before it gives up with 431; above the target limit. */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/** An answer node:http's own parser gives for a request it could not read, as problem+json on the raw socket. */
+function parserFailureAnswer(error: Error & { code?: string }): string {
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const problem = tooLarge ? headersTooLarge(MAX_HEADER_BYTES) : unreadableRequest();
+  const rendered = renderProblem(problem.problem, randomUUID());
+  const body = rendered.body ?? '';
+  const head = [
+    `HTTP/1.1 ${String(rendered.status)} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+    ...Object.entries(rendered.headers).map(([name, value]) => `${name}: ${value}`),
+    `Content-Length: ${String(Buffer.byteLength(body))}`,
+    'Connection: close',
+  ];
+  return `${head.join('\r\n')}\r\n\r\n${body}`;
 }
 
 /**
@@ -149,7 +184,25 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     },
   };
 
+  /** A request refused before any route sees it, answered and logged as a call. */
+  function refuse(request: IncomingMessage, response: ServerResponse, problem: ProblemError): void {
+    const call = startCall({
+      correlationId: resolveCorrelationId(headerOf(request, 'ms-correlationid')),
+      route: 'local-host',
+      method: request.method ?? 'GET',
+      log: callLog,
+    });
+    const answer = renderProblem(problem.problem, call.correlationId);
+    response.shouldKeepAlive = false;
+    write(response, answer);
+    callLog.info(callLogLine(call, answer.status));
+  }
+
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if ((request.url ?? '').length > MAX_REQUEST_TARGET) {
+      refuse(request, response, uriTooLong(MAX_REQUEST_TARGET));
+      return;
+    }
     const url = requestUrl(request);
     const method = request.method ?? 'GET';
     const match = url.pathname.startsWith(API_PREFIX)
@@ -157,17 +210,37 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       : ({ kind: 'not-found' } as const);
     const handler = match.kind === 'matched' ? (handlers.get(match.route.name) ?? fallback) : fallback;
 
-    const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readCapped(request);
+    // A body declared over the limit is not read at all: the handler answers 413 from the declared length, and
+    // the connection closes rather than draining the upload.
+    const declaredTooLarge = Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
+    if (declaredTooLarge) response.shouldKeepAlive = false;
+    const body =
+      method === 'GET' || method === 'HEAD'
+        ? Buffer.alloc(0)
+        : declaredTooLarge
+          ? undefined
+          : await readCapped(request);
     const params = match.kind === 'matched' ? match.params : {};
     write(response, await handler(inboundFromNode(request, url, params, body), callLog));
   }
 
-  const server = createServer((request, response) => {
+  const answer = (request: IncomingMessage, response: ServerResponse) => {
     serve(request, response).catch((error: unknown) => {
       log('error', `local host failure: ${error instanceof Error ? error.name : 'unknown'}`);
       if (!response.headersSent) write(response, { status: 500, headers: {} });
       else response.destroy();
     });
+  };
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, answer);
+  // Expect: 100-continue is answered 100 only when the declared body is within the limit; otherwise the 413 comes
+  // at once and the body is never sent.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    if (Number(request.headers['content-length'] ?? 0) <= MAX_BODY_BYTES) response.writeContinue();
+    answer(request, response);
+  });
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    if (socket.writable && error.code !== 'ECONNRESET') socket.end(parserFailureAnswer(error));
+    else socket.destroy();
   });
   server.keepAliveTimeout = 60_000;
   let port: number;

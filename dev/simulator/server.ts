@@ -4,6 +4,7 @@
  * on every write, If-Match → 412, and Prefer → 200 with the referral or 204.
  */
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, flatHeaders, listen, readBody } from '../node-http';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -35,7 +36,26 @@ export type Fault =
   /** Acts, then answers a success with a body that is not JSON. */
   | { readonly kind: 'invalid-json' }
   /** Acts, then drops the connection without answering: a write that succeeds but whose response is lost. */
-  | { readonly kind: 'lost-response' };
+  | { readonly kind: 'lost-response' }
+  /**
+   * A hostile or broken upstream (or a gateway in front of it): answers exactly this, after acting when `act` is
+   * set. `{authorization}` in the body is replaced by the request's Authorization header, as an upstream that
+   * echoes what it was sent would.
+   */
+  | {
+      readonly kind: 'answer';
+      readonly status: number;
+      readonly body?: string;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly act?: boolean;
+    }
+  /** Acts, then answers as usual but gzip-compressed (Content-Encoding: gzip). */
+  | { readonly kind: 'gzip' }
+  /**
+   * Acts, then answers without an ETag header and with the referral's `eTag` property replaced by `value` (left
+   * out when undefined): an upstream that gives no version, or one a header cannot carry.
+   */
+  | { readonly kind: 'etag'; readonly value: string | undefined };
 
 export interface FaultTarget {
   readonly method: string;
@@ -107,6 +127,25 @@ interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+}
+
+/** The reply without an ETag header, its referral's `eTag` property replaced (removed when undefined). */
+function replyWithEtag(reply: Reply, value: string | undefined): Reply {
+  const headers = { ...reply.headers };
+  delete headers['etag'];
+  const referral =
+    typeof reply.body === 'object' && reply.body !== null
+      ? { ...(reply.body as Record<string, unknown>) }
+      : undefined;
+  if (referral) {
+    delete referral['eTag'];
+    if (value !== undefined) referral['eTag'] = value;
+  }
+  return {
+    status: reply.status,
+    ...(referral ? { body: referral } : reply.body === undefined ? {} : { body: reply.body }),
+    headers,
+  };
 }
 
 const partnerError = (
@@ -278,6 +317,35 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     response.end(body);
   }
 
+  function answerAs(
+    request: IncomingMessage,
+    response: ServerResponse,
+    fault: Extract<Fault, { kind: 'answer' }>,
+  ): void {
+    const authorization = request.headers.authorization ?? '';
+    const body = (fault.body ?? '').replaceAll('{authorization}', authorization);
+    sendHostile(response, fault.status, body, fault.headers);
+  }
+
+  /**
+   * Written to the socket as given, so a hostile header value (a line break or a control character in an ETag)
+   * reaches the client as a misbehaving server would send it; node:http itself would refuse to write it.
+   */
+  function sendHostile(
+    response: ServerResponse,
+    status: number,
+    body: string,
+    headers: Readonly<Record<string, string>> = {},
+  ): void {
+    const head = [
+      `HTTP/1.1 ${String(status)} Hostile`,
+      `content-length: ${String(Buffer.byteLength(body))}`,
+      ...(body ? ['content-type: application/json'] : []),
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
+    response.socket?.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  }
+
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://simulator');
     const method = request.method ?? '';
@@ -289,6 +357,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const fault = nextFault({ method, referralId: referralIdOf(url), headers });
     if (fault?.kind === 'reset') {
       request.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'answer' && fault.act !== true) {
+      answerAs(request, response, fault);
       return;
     }
     if (fault?.kind === 'status') {
@@ -321,6 +393,23 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       case 'invalid-json':
         if (succeeded) sendRaw(response, 200, '{"id": "' + randomUUID() + '", "status": ', reply.headers);
         else send(response, reply);
+        return;
+      case 'answer':
+        answerAs(request, response, fault);
+        return;
+      case 'gzip': {
+        const zipped = gzipSync(reply.body === undefined ? '' : JSON.stringify(reply.body));
+        response.writeHead(reply.status, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-encoding': 'gzip',
+          'content-length': String(zipped.length),
+          ...reply.headers,
+        });
+        response.end(zipped);
+        return;
+      }
+      case 'etag':
+        send(response, replyWithEtag(reply, fault.value));
         return;
       case undefined:
         send(response, reply);

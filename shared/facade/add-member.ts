@@ -4,14 +4,14 @@
  * unanswered can lead to a second copy. A 412 means "changed since read": read again and decide again.
  */
 import type { CallContext } from '../call/context';
-import { referralBusy, upstreamFailure } from '../failures/failure-map';
+import { referralBusy, referralUnversioned, upstreamFailure } from '../failures/failure-map';
 import type { RenderedResponse } from '../failures/problem';
 import { pinsVersion } from '../http/etag';
 import type { UpstreamReply } from '../upstream/client';
 import type { RetryingRelay } from '../upstream/retrying-relay';
 import {
   etagOf,
-  isSuccess,
+  isApplied,
   noContentAnswer,
   readReferral,
   referralAnswer,
@@ -79,10 +79,12 @@ async function appendOnce(
   answerWrite: AnswerWrite,
 ): Promise<Round> {
   const ifMatch = pinsVersion(write.ifMatch) ? write.ifMatch : readEtag;
+  // Without a version to pin, a resend or a concurrent add could append the member twice: refuse instead.
+  if (ifMatch === undefined) throw referralUnversioned(write.referralId);
   const result = await relay.send(call, patchRequest(call, write, ifMatch), {
     replaySafe: pinsVersion(ifMatch),
   });
-  if (result.outcome === 'answered' && isSuccess(result.reply)) {
+  if (result.outcome === 'answered' && isApplied(result.reply)) {
     return { answer: answerWrite(result.reply, outcome('added')) };
   }
   if (result.outcome === 'answered' && result.reply.status === 412) return { again: result.reply };

@@ -4,10 +4,15 @@
  */
 import type { CallContext } from '../call/context';
 import type { RenderedResponse } from '../failures/problem';
-import { quoteEtag } from '../http/etag';
+import { isEntityTag, quoteEtag } from '../http/etag';
 import type { UpstreamReply } from '../upstream/client';
 
-export const isSuccess = (reply: UpstreamReply): boolean => reply.status >= 200 && reply.status < 300;
+/**
+ * The answers that say an update was applied (or a read answered): 200, 201 and 204. A 202 says only that the
+ * request was taken for later, and another 2xx is not what the contract promises: neither is relayed as success.
+ */
+export const isApplied = (reply: UpstreamReply): boolean =>
+  reply.status === 200 || reply.status === 201 || reply.status === 204;
 
 /**
  * Each reply's body parsed once: a read is checked by the retry layer and then used by add-member, and a
@@ -37,13 +42,25 @@ export function firstHeader(value: string | string[] | undefined): string | unde
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The ETag header when the upstream sends one, else the referral body's `eTag` property. */
-export function etagOf(reply: UpstreamReply, referral: unknown): string | undefined {
+/** The reply's ETag header, when it is a valid entity tag. */
+export function etagHeaderOf(reply: UpstreamReply): string | undefined {
   const header = firstHeader(reply.headers['etag']);
+  return header !== undefined && isEntityTag(header) ? header : undefined;
+}
+
+/**
+ * The ETag header when the upstream sends a valid one, else the referral body's `eTag` property, quoted. An ETag
+ * that is not a valid entity tag (a control character, a line break) is not used: it could neither be answered
+ * in a header nor sent back in If-Match.
+ */
+export function etagOf(reply: UpstreamReply, referral: unknown): string | undefined {
+  const header = etagHeaderOf(reply);
   if (header) return header;
   const property =
     typeof referral === 'object' && referral !== null ? (referral as { eTag?: unknown }).eTag : undefined;
-  return typeof property === 'string' && property !== '' ? quoteEtag(property) : undefined;
+  if (typeof property !== 'string' || property === '') return undefined;
+  const quoted = quoteEtag(property);
+  return isEntityTag(quoted) ? quoted : undefined;
 }
 
 export type ExtraHeaders = Readonly<Record<string, string>>;
@@ -78,3 +95,9 @@ export function noContentAnswer(
 }
 
 export const REPRESENTATION_APPLIED: ExtraHeaders = { 'Preference-Applied': 'return=representation' };
+
+/**
+ * Says that a write landed but the referral could not be read back for the representation the caller asked for:
+ * the answer is then the write's own 204, without Preference-Applied, never a failure.
+ */
+export const REPRESENTATION_UNAVAILABLE: ExtraHeaders = { 'Representation-Status': 'unavailable' };

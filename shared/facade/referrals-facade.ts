@@ -10,11 +10,14 @@ import type { UpstreamReply } from '../upstream/client';
 import type { RetryingRelay } from '../upstream/retrying-relay';
 import { addMember } from './add-member';
 import {
-  firstHeader,
+  etagHeaderOf,
+  isApplied,
+  isReferralReply,
   noContentAnswer,
   readReferral,
   referralAnswer,
   REPRESENTATION_APPLIED,
+  REPRESENTATION_UNAVAILABLE,
   type ExtraHeaders,
 } from './referral-replies';
 import { isReplaySafePatch, teamMemberAppend } from './replay-safety';
@@ -39,11 +42,18 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
     reply: UpstreamReply,
     extra: ExtraHeaders,
   ): Promise<RenderedResponse> {
-    if (!write.returnRepresentation) return noContentAnswer(call, firstHeader(reply.headers['etag']), extra);
+    if (!write.returnRepresentation) return noContentAnswer(call, etagHeaderOf(reply), extra);
     const carried = reply.status === 204 ? undefined : readReferral(reply);
-    const source =
-      carried === undefined ? await relayOk(relay, call, readRequest(call, write.referralId), true) : reply;
-    return referralAnswer(call, source, { ...REPRESENTATION_APPLIED, ...extra });
+    if (carried !== undefined) return referralAnswer(call, reply, { ...REPRESENTATION_APPLIED, ...extra });
+    const readBack = await relay.send(call, readRequest(call, write.referralId), {
+      replaySafe: true,
+      acceptReply: isReferralReply,
+    });
+    if (readBack.outcome === 'answered' && isApplied(readBack.reply)) {
+      return referralAnswer(call, readBack.reply, { ...REPRESENTATION_APPLIED, ...extra });
+    }
+    // The write landed: whatever became of the read, the caller must hear that, not a failure to retry.
+    return noContentAnswer(call, etagHeaderOf(reply), { ...REPRESENTATION_UNAVAILABLE, ...extra });
   }
 
   return {

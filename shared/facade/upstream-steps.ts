@@ -8,7 +8,7 @@ import { upstreamFailure, type UpstreamSubject } from '../failures/failure-map';
 import type { PatchOperation } from '../referral/writable-paths';
 import type { ReferralCall, UpstreamReply } from '../upstream/client';
 import type { RetryingRelay } from '../upstream/retrying-relay';
-import { isReferralReply, isSuccess } from './referral-replies';
+import { isApplied, isReferralReply } from './referral-replies';
 
 export interface ReferralWrite {
   readonly referralId: string;
@@ -50,7 +50,7 @@ export async function relayOk(
     replaySafe,
     ...(isRead ? { acceptReply: isReferralReply } : {}),
   });
-  if (result.outcome === 'answered' && isSuccess(result.reply)) return result.reply;
+  if (result.outcome === 'answered' && isApplied(result.reply)) return result.reply;
   const subject: UpstreamSubject = { kind: isRead ? 'read' : 'update', referralId: request.referralId };
   throw upstreamFailure(result, call.upstreamAttempts, subject);
 }

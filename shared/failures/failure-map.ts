@@ -81,9 +81,27 @@ export const payloadTooLarge = (maxBytes: number): ProblemError =>
     detail: `The body is larger than ${String(maxBytes / 1024)} KiB, the most this facade accepts.`,
   });
 
-export const unsupportedMediaType = (given: string | undefined): ProblemError =>
+export const unsupportedMediaType = (given: string | undefined, detail?: string): ProblemError =>
   new ProblemError('unsupported-media-type', {
-    detail: `The body must be JSON: send it with "Content-Type: application/json"${given ? ` (got "${given}")` : ''}.`,
+    detail:
+      detail ??
+      `The body must be JSON: send it with "Content-Type: application/json"${given ? ` (got "${given}")` : ''}.`,
+  });
+
+export const uriTooLong = (maxLength: number): ProblemError =>
+  new ProblemError('uri-too-long', {
+    detail: `The request target (path and query) is longer than ${String(maxLength)} characters, the most this facade reads.`,
+  });
+
+export const headersTooLarge = (maxBytes: number): ProblemError =>
+  new ProblemError('headers-too-large', {
+    detail: `The request line and headers are larger than ${String(maxBytes / 1024)} KiB, the most this facade reads.`,
+  });
+
+/** node:http could not parse the request at all (not HTTP/1.1, a malformed header, a bad chunk). */
+export const unreadableRequest = (): ProblemError =>
+  new ProblemError('invalid-request', {
+    detail: 'The request is not well-formed HTTP/1.1 and could not be read; nothing was done.',
   });
 
 export const routeNotFound = (path: string): ProblemError =>
@@ -160,21 +178,25 @@ export const tokenTimeout = (): ProblemError =>
 
 // ---- Partner Center's answers ---------------------------------------------------------------------------
 
-function clientRefusal(answer: UpstreamAnswer, subject: UpstreamSubject, retryAfter?: number): ProblemError {
+/**
+ * Partner Center's 4xx that mean the same to the caller as to the facade, and are relayed with their own status.
+ * 401 is about the facade's own token, and the rest (405, 407, 410, …) would mean something else to the caller.
+ */
+function relayedRefusal(
+  answer: UpstreamAnswer,
+  subject: UpstreamSubject,
+  retryAfter: number | undefined,
+): ProblemError | undefined {
   const upstream = upstreamInfo(answer);
   const facts = { upstream, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) };
   const referralId = subject.kind === 'search' ? undefined : subject.referralId;
   switch (answer.status) {
     case 400:
+    case 422:
       return new ProblemError('upstream-rejected', {
         ...facts,
+        status: answer.status,
         detail: 'Partner Center refused the request as invalid; see upstream.message for its reason.',
-      });
-    case 401:
-      return new ProblemError('upstream-unauthorized', {
-        ...facts,
-        detail:
-          "Partner Center did not accept the facade's access token (expired, revoked, or not an App+User token). An operator must renew the facade's Partner Center credentials.",
       });
     case 403:
       return new ProblemError('upstream-forbidden', {
@@ -209,11 +231,7 @@ function clientRefusal(answer: UpstreamAnswer, subject: UpstreamSubject, retryAf
         detail: `Partner Center asked for fewer requests. Wait for Retry-After seconds and send the ${request(subject)} again.`,
       });
     default:
-      return new ProblemError('upstream-rejected', {
-        ...facts,
-        status: answer.status,
-        detail: `Partner Center answered ${String(answer.status)}.`,
-      });
+      return undefined;
   }
 }
 
@@ -224,23 +242,40 @@ export interface RefusalContext {
   readonly mayHaveApplied?: boolean;
 }
 
-/** Partner Center answered, and the answer is a final refusal (any status outside 2xx the retry layer kept). */
+/**
+ * Partner Center answered, and the answer is not the success the facade relays (200, 201, 204): a refusal, a
+ * 202 that applied nothing yet, or a status the caller must not see as it is.
+ */
 export function upstreamRefusal(
   answer: UpstreamAnswer,
   subject: UpstreamSubject,
   context: RefusalContext = {},
 ): ProblemError {
   const retryAfter = seconds(context.retryAfterMs);
-  if (answer.status < 500) {
-    const problem = clientRefusal(answer, subject, retryAfter);
-    if (answer.status !== 412 || context.mayHaveApplied !== true) return problem;
-    // The 412 may be the facade's own doing: an earlier attempt of the same write got no answer.
-    return new ProblemError('etag-mismatch', {
-      ...problem.problem,
-      detail: `${problem.problem.detail} An earlier attempt of this update got no answer and may have been applied, which would also change the ETag: read the referral to check before sending it again.`,
+  const upstream = upstreamInfo(answer);
+  if (answer.status === 202) {
+    return new ProblemError('outcome-unknown', {
+      upstream,
+      detail:
+        'Partner Center answered 202 Accepted: it took the request for later processing without saying it was applied. Read the referral to see whether it was, before sending it again.',
     });
   }
-  const upstream = upstreamInfo(answer);
+  if (answer.status === 401) {
+    return new ProblemError('upstream-unauthorized', {
+      upstream,
+      detail:
+        "Partner Center did not accept the facade's access token (expired, revoked, or not an App+User token), even after renewing it. Your request was not at fault: an operator must renew the facade's Partner Center credentials.",
+    });
+  }
+  const relayed = relayedRefusal(answer, subject, retryAfter);
+  if (relayed) {
+    if (answer.status !== 412 || context.mayHaveApplied !== true) return relayed;
+    // The 412 may be the facade's own doing: an earlier attempt of the same write got no answer.
+    return new ProblemError('etag-mismatch', {
+      ...relayed.problem,
+      detail: `${relayed.problem.detail} An earlier attempt of this update got no answer and may have been applied, which would also change the ETag: read the referral to check before sending it again.`,
+    });
+  }
   if (answer.status === 503) {
     return new ProblemError('upstream-unavailable', {
       upstream,
@@ -249,10 +284,17 @@ export function upstreamRefusal(
     });
   }
   if (answer.status === 504) return gatewayTimeout(upstream);
+  if (answer.status >= 200 && answer.status < 300) {
+    return new ProblemError('upstream-invalid-response', {
+      upstream,
+      detail: `Partner Center answered ${String(answer.status)}, a success the facade does not expect here, so whether the ${request(subject)} was applied is not clear. Read the referral before sending it again.`,
+    });
+  }
+  // Retryable 5xx are retried and end as 503/504; what reaches this point (501, 505) will not heal by itself.
+  // A redirect, 405, 407 or another 4xx would say something false about the caller's own request if relayed.
   return new ProblemError('upstream-error', {
     upstream,
-    // Retryable 5xx are retried and end as 503/504; what reaches this point (501, 505) will not heal by itself.
-    detail: `Partner Center answered ${String(answer.status)}, an error that sending again does not fix; the ${request(subject)} was not applied. Report it with the correlation id.`,
+    detail: `Partner Center answered ${String(answer.status)}, which the facade does not relay (it would mean something else to you) and which sending again does not fix; the ${request(subject)} was not applied. Report it with the correlation id.`,
   });
 }
 
@@ -351,6 +393,11 @@ export const foreignNextLink = (): ProblemError =>
       'Partner Center pointed the next page of results outside its referral list; the facade did not follow it.',
   });
 
+export const referralUnversioned = (referralId: string): ProblemError =>
+  new ProblemError('referral-unversioned', {
+    detail: `Partner Center gave no usable ETag for referral ${referralId}, so the member could not be appended under If-Match, and an unguarded append could add it twice; nothing was sent. Send add-member with the referral's ETag in If-Match, or report the correlation id.`,
+  });
+
 export const referralBusy = (rounds: number): ProblemError =>
   new ProblemError('referral-busy', {
     detail: `The referral changed between reading and writing ${String(rounds)} times in a row, so the member was not added. Send the request again shortly; it is safe to repeat.`,
@@ -392,6 +439,8 @@ export function webhookMappingNotFound(name: string, configured: number, nameIsV
 export const webhookSignatureInvalid = (reason: string, scheme: string): ProblemError =>
   new ProblemError('webhook-signature-invalid', {
     detail: `${reason}. Nothing was changed. Sign the raw body as the ${scheme} scheme describes, with the secret shared for this webhook.`,
+    // RFC 9110 §11.6.1: a 401 names the challenge it expects; here, a signature of the mapping's scheme.
+    headers: { 'WWW-Authenticate': `Signature realm="webhooks", scheme="${scheme}"` },
   });
 
 export const webhookUnmappable = (

@@ -13,8 +13,6 @@ export interface ProblemType {
   /** The status this kind answers with; `statuses` lists the others it may take instead. */
   readonly status: number;
   readonly statuses?: readonly number[];
-  /** Partner Center's own 4xx is kept as this kind's status (docs/errors.md says so). */
-  readonly relaysUpstream4xx?: boolean;
   readonly title: string;
   /** Retry-After sent when the failure gives no better figure. */
   readonly retryAfterSeconds?: number;
@@ -53,6 +51,22 @@ export const problemTypes = {
     meaning: 'The body is over 64 KiB.',
     action: 'Send less.',
   },
+  'uri-too-long': {
+    status: 414,
+    title: 'Request target too long',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'The path and query are longer than 8 KiB (local host; in Azure the platform answers).',
+    action: 'Send a shorter URL: search with fewer or shorter parameters.',
+  },
+  'headers-too-large': {
+    status: 431,
+    title: 'Request headers too large',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'The request line and headers are over 64 KiB (local host; in Azure the platform answers).',
+    action: 'Send fewer or smaller headers.',
+  },
   'route-not-found': {
     status: 404,
     title: 'No such endpoint',
@@ -90,7 +104,7 @@ export const problemTypes = {
   },
   'upstream-rejected': {
     status: 400,
-    relaysUpstream4xx: true,
+    statuses: [422],
     title: 'Partner Center rejected the request',
     reached: 'yes',
     mayHaveApplied: 'no',
@@ -99,11 +113,13 @@ export const problemTypes = {
     action: 'Fix what `upstream.message` says.',
   },
   'upstream-unauthorized': {
-    status: 401,
+    status: 503,
     title: "Partner Center refused the facade's credentials",
+    retryAfterSeconds: 300,
     reached: 'yes',
     mayHaveApplied: 'no',
-    meaning: "Partner Center refused the facade's access token.",
+    meaning:
+      "Partner Center answered 401 to the facade's own access token (renewed once and refused again): the caller's request was fine, the facade's credentials are not, so this is a 503, not a 401.",
     action: "An operator renews the facade's Partner Center credentials.",
   },
   'upstream-forbidden': {
@@ -174,7 +190,7 @@ export const problemTypes = {
     reached: 'yes',
     mayHaveApplied: 'no',
     meaning:
-      'Partner Center failed with a 5xx that is not worth retrying (501, 505); the update was not applied.',
+      'Partner Center failed with a 5xx that is not worth retrying (501, 505), or answered a status that would mean something else if relayed to you (a redirect, 405, 407, another 4xx than 400, 403, 404, 409, 412, 422 and 429); the update was not applied.',
     action: 'Report it; sending again will not help.',
   },
   'upstream-timeout': {
@@ -213,8 +229,17 @@ export const problemTypes = {
     reached: 'maybe',
     mayHaveApplied: 'maybe',
     meaning:
-      'An append (such as a raw `add /team/-`) got no clear answer; the facade did not resend it, because that could add the entry twice.',
+      'An append (such as a raw `add /team/-`) got no clear answer, so the facade did not resend it (that could add the entry twice); or Partner Center answered 202 Accepted, which does not say the update was applied.',
     action: 'Read the referral to see whether it was applied.',
+  },
+  'referral-unversioned': {
+    status: 502,
+    title: 'Partner Center gave no usable ETag',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      'add-member read the referral but Partner Center gave no ETag (or one a header cannot carry), so the member could not be appended under If-Match; appending unguarded could add it twice, so nothing was sent.',
+    action: "Send add-member with the referral's ETag in `If-Match`, or report the correlation id.",
   },
   'referral-busy': {
     status: 503,

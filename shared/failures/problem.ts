@@ -54,7 +54,7 @@ export type Problem = z.infer<typeof problemSchema>;
 /** What a failure knows beyond its kind; status, title and the default Retry-After come from `problemTypes`. */
 export interface ProblemFacts {
   readonly detail: string;
-  /** Only where the kind allows another status than its own (`statuses`, or a relayed 4xx). */
+  /** Only where the kind allows another status than its own (its `statuses`). */
   readonly status?: number;
   readonly errors?: readonly FieldError[];
   readonly upstream?: UpstreamErrorInfo;
@@ -74,10 +74,8 @@ export interface ProblemInit extends ProblemFacts {
 function statusFor(kind: ProblemKind, requested: number | undefined): number {
   const type: ProblemType = problemTypes[kind];
   if (requested === undefined || requested === type.status) return type.status;
-  const allowed =
-    (type.statuses?.includes(requested) ?? false) ||
-    (type.relaysUpstream4xx === true && requested >= 400 && requested < 500);
-  if (!allowed) throw new RangeError(`Problem ${kind} cannot answer ${String(requested)}`);
+  if (!(type.statuses?.includes(requested) ?? false))
+    throw new RangeError(`Problem ${kind} cannot answer ${String(requested)}`);
   return requested;
 }
 

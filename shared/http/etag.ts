@@ -6,14 +6,18 @@
 import { invalidRequest } from '../failures/failure-map';
 
 const MAX_ETAG_LENGTH = 256;
-/** Visible ASCII and spaces only: rules out CR/LF header injection and control characters in forwarded values. */
-const headerSafe = /^[\x20-\x7e]*$/;
 
-const isQuoted = (etag: string): boolean => etag.startsWith('"') || etag.startsWith('W/"');
+/** RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E (obs-text refused). */
+const entityTag = /^(?:W\/)?"[\x21\x23-\x7e]*"$/;
+/** What a caller may send unquoted: one bare value copied from a body's `eTag`, without quotes or separators. */
+const bareEtag = /^[\x21\x23-\x2b\x2d-\x7e]+$/;
+
+export const isEntityTag = (value: string): boolean =>
+  value.length <= MAX_ETAG_LENGTH && entityTag.test(value);
 
 /** An ETag in its header form: quoted unless it already is. */
 export function quoteEtag(etag: string): string {
-  return isQuoted(etag) ? etag : `"${etag}"`;
+  return etag.startsWith('"') || etag.startsWith('W/"') ? etag : `"${etag}"`;
 }
 
 /**
@@ -23,18 +27,53 @@ export function quoteEtag(etag: string): string {
 export const pinsVersion = (ifMatch: string | undefined): ifMatch is string =>
   ifMatch !== undefined && ifMatch !== '*';
 
-/** The caller's If-Match, checked and quoted; undefined when absent. */
+/** The members of an If-Match list, split at the commas between entity tags (never inside one). */
+function listMembers(value: string): string[] {
+  return value.match(/(?:W\/)?"[^"]*"|[^,]+/g)?.map((member) => member.trim()) ?? [];
+}
+
+/**
+ * The caller's If-Match, checked against RFC 9110's grammar (`*`, or a list of entity tags); undefined when the
+ * header is absent. A single bare value is quoted, for callers who copied it from a JSON body. An empty or
+ * malformed header is refused: treating it as absent would turn a guarded write into an unguarded one.
+ */
 export function normalizeIfMatch(raw: string | null | undefined): string | undefined {
-  const value = raw?.trim();
-  if (!value) return undefined;
+  if (raw === undefined || raw === null) return undefined;
+  const value = raw.trim();
   const invalid = (message: string) =>
     invalidRequest('The If-Match header is not valid.', [{ in: 'header', pointer: '/If-Match', message }]);
+  if (value === '') throw invalid("is empty: send the referral's ETag, or leave the header out");
   if (value.length > MAX_ETAG_LENGTH) throw invalid(`must be at most ${String(MAX_ETAG_LENGTH)} characters`);
-  if (!headerSafe.test(value)) throw invalid('must contain only visible ASCII characters');
-  if (value === '*' || isQuoted(value)) {
-    if (value !== '*' && !value.endsWith('"')) throw invalid('has an opening quote but no closing quote');
-    return value;
+  if (value === '*') return value;
+  if (bareEtag.test(value) && !value.startsWith('W/')) return quoteEtag(value);
+  const members = listMembers(value);
+  if (members.length > 0 && members.every((member) => entityTag.test(member))) {
+    const rebuilt = members.join(', ');
+    // Anything between the tags but commas and spaces (`"a"b"`) leaves text the members do not account for.
+    if (value.replace(/\s*,\s*/g, ', ') === rebuilt) return value;
   }
-  if (value.includes('"')) throw invalid('must be an ETag such as "2500ec5a-0000-0000-0000-5bf4967d0000"');
-  return quoteEtag(value);
+  throw invalid(
+    'must be "*" or the ETag from a read, such as "2500ec5a-0000-0000-0000-5bf4967d0000" (quoted; several are separated by commas)',
+  );
+}
+
+/**
+ * The preconditions Partner Center's PATCH does not take. Ignoring one would turn the caller's guarded write into
+ * an unguarded one, so it is refused; If-Match is the one that guards a write here.
+ */
+export function refuseUnsupportedPreconditions(header: (name: string) => string | undefined): void {
+  const given = ['If-None-Match', 'If-Unmodified-Since'].filter(
+    (name) => header(name.toLowerCase()) !== undefined,
+  );
+  if (given.length === 0) return;
+  throw invalidRequest(
+    `${given.join(' and ')} cannot guard an update here; use If-Match with the referral's ETag.`,
+    [
+      ...given.map((name) => ({
+        in: 'header' as const,
+        pointer: `/${name}`,
+        message: "is not supported on updates: send If-Match with the referral's ETag instead",
+      })),
+    ],
+  );
 }

@@ -39,41 +39,79 @@ function mediaType(contentType: string | null | undefined): string | undefined {
 
 export interface JsonBodyInput {
   readonly contentType: string | null | undefined;
-  readonly text: string;
+  readonly contentEncoding: string | null | undefined;
+  readonly bytes: Buffer;
   /** An empty body stands for `{}` (operations whose fields are all optional). */
   readonly optional: boolean;
 }
 
+/** Fatal: a body that is not valid UTF-8 is refused, never read with replacement characters. Drops a BOM. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8Text(bytes: Buffer): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw invalidRequest('The body is not valid UTF-8 text; send JSON encoded as UTF-8.', [
+      { in: 'body', pointer: '', message: 'must be UTF-8' },
+    ]);
+  }
+}
+
 /**
- * Checks the media type, then parses. Every failure is a problem that says what to send instead. (The body's
+ * Checks the encoding and media type, then parses. Every failure is a problem that says what to send instead. (The body's
  * size was checked when it was read: http/body-limit.)
  */
 export function decodeJsonBody(input: JsonBodyInput): unknown {
-  if (input.text.trim() === '') {
+  const text = utf8Text(input.bytes);
+  if (text.trim() === '') {
     if (input.optional) return {};
     throw invalidRequest('This endpoint needs a JSON body.', [
       { in: 'body', pointer: '', message: 'is required: send a JSON object' },
     ]);
   }
-  const type = mediaType(input.contentType);
-  if (type === undefined || !jsonMediaType.test(type)) {
-    throw unsupportedMediaType(type);
+  const coding = input.contentEncoding?.trim().toLowerCase();
+  if (coding && coding !== 'identity') {
+    throw unsupportedMediaType(
+      undefined,
+      `The body must be sent uncompressed: this facade does not decode "Content-Encoding: ${coding}".`,
+    );
   }
+  const type = mediaType(input.contentType);
+  if (type === 'application/merge-patch+json') {
+    throw unsupportedMediaType(
+      type,
+      'JSON Merge Patch (application/merge-patch+json) is not what this facade applies: send a JSON Patch document (application/json-patch+json) to PATCH, or a JSON object (application/json) to the simple endpoints.',
+    );
+  }
+  if (type === undefined || !jsonMediaType.test(type)) throw unsupportedMediaType(type);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(input.text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : 'it could not be parsed';
     throw invalidRequest(`The body is not valid JSON: ${reason}.`, [
       { in: 'body', pointer: '', message: 'must be well-formed JSON' },
     ]);
   }
-  const problem = findStructureProblem(input.text, MAX_JSON_DEPTH);
+  const problem = findStructureProblem(text, MAX_JSON_DEPTH);
   if (problem?.kind === 'duplicate-key') {
     const key = problem.path.at(-1) ?? '';
     throw invalidRequest(`The body names "${key}" twice in one object; send each field once.`, [
       { in: 'body', pointer: toPointer(problem.path), message: 'is given more than once' },
     ]);
+  }
+  if (problem?.kind === 'inexact-number') {
+    throw invalidRequest(
+      `The body holds the number ${problem.text}, which has more digits than a JSON number can carry exactly; send it as a string ("${problem.text}") so that no digit is lost.`,
+      [
+        {
+          in: 'body',
+          pointer: toPointer(problem.path),
+          message: 'has more digits than a number can carry exactly: send it as a string',
+        },
+      ],
+    );
   }
   if (problem?.kind === 'too-deep') {
     throw invalidRequest(`The body nests deeper than ${String(MAX_JSON_DEPTH)} levels.`, [
@@ -98,15 +136,30 @@ export function wantsRepresentation(
       { in: 'query', pointer: '/return', message: 'must be "representation" or "minimal"' },
     ]);
   }
-  if (!prefer) return false;
-  return prefer
-    .split(/[,;]/)
-    .map((token) =>
-      token
-        .trim()
-        .toLowerCase()
-        .replace(/\s*=\s*/, '=')
-        .replaceAll('"', ''),
-    )
-    .includes('return=representation');
+  return preferences(prefer).get('return') === 'representation';
+}
+
+/**
+ * RFC 7240 §2: a Prefer header is a comma-separated list of preferences, each `token [= value]` followed by
+ * `;`-separated parameters that belong to it; names are case-insensitive, and the first instance of a preference
+ * counts (§2, "the first"). So `handling=strict; return=representation` asks for strict handling, with a
+ * parameter, and not for the representation.
+ */
+export function preferences(header: string | null | undefined): ReadonlyMap<string, string> {
+  const found = new Map<string, string>();
+  for (const preference of (header ?? '').split(',')) {
+    const [head = ''] = preference.split(';', 1);
+    const separator = head.indexOf('=');
+    const name = (separator < 0 ? head : head.slice(0, separator)).trim().toLowerCase();
+    if (name === '' || found.has(name)) continue;
+    const value =
+      separator < 0
+        ? ''
+        : head
+            .slice(separator + 1)
+            .trim()
+            .replace(/^"(.*)"$/, '$1');
+    found.set(name, value.toLowerCase());
+  }
+  return found;
 }

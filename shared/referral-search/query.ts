@@ -57,11 +57,16 @@ export const searchQuerySchema = z
       description: 'Only referrals carrying this CRM id in externalReferenceId.',
       examples: ['OPP-2026-0042'],
     }),
-    top: z.coerce
-      .number({ error: () => 'must be a whole number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(MAX_SEARCH_RESULTS, `must be at most ${String(MAX_SEARCH_RESULTS)}`)
+    top: z
+      // Decimal digits only: Number() would also read 0x10, 1e1 and 0b11.
+      .preprocess(
+        (value) => (typeof value === 'string' && !/^[0-9]+$/.test(value.trim()) ? Number.NaN : value),
+        z.coerce
+          .number({ error: () => 'must be a whole number' })
+          .int('must be a whole number')
+          .min(1, 'must be at least 1')
+          .max(MAX_SEARCH_RESULTS, `must be at most ${String(MAX_SEARCH_RESULTS)}`),
+      )
       .default(DEFAULT_SEARCH_RESULTS)
       .meta({
         title: 'Maximum results',

@@ -54,8 +54,10 @@ const isoDateTime = z.iso.datetime({ offset: true });
  */
 export function toUtcInstant(text: string): string | undefined {
   if (isoDate.safeParse(text).success) return `${text}T00:00:00.000Z`;
-  if (isoDateTime.safeParse(text).success) return new Date(text).toISOString();
-  return undefined;
+  if (!isoDateTime.safeParse(text).success) return undefined;
+  const instant = new Date(text).toISOString();
+  // A zone can carry 9999-12-31 past the year 9999, which ISO 8601's basic form cannot write (+010000-…).
+  return /^\d{4}-/.test(instant) ? instant : undefined;
 }
 
 /** A calendar date or a date-time with a zone, normalised to the UTC instant Partner Center stores. */
@@ -107,7 +109,26 @@ export const substatusSchema = z
   .enum(referralSubstatuses, { error: () => `must be one of ${referralSubstatuses.join(', ')}` })
   .meta({ title: 'Substatus', description: 'The referral substatus; it must fit the status.' });
 
-const nameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+/** Control characters (C0, DEL, C1) and the bidirectional overrides and isolates that can disguise a name. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const unsafeInName = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** Something a reader can see: not only spaces, separators and invisible format characters (zero-width ones). */
+const visible = /[^\p{Z}\p{Cf}\s]/u;
+
+const nameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .refine(
+    (name) => !unsafeInName.test(name),
+    'must not contain control characters, line breaks or direction overrides',
+  )
+  .refine((name) => visible.test(name), 'must contain a visible character');
+
+/** RFC 5321 §4.5.3.1.1: a mailbox's local part is at most 64 octets. */
+const localPartFits = (email: string): boolean =>
+  Buffer.byteLength(email.slice(0, email.lastIndexOf('@')), 'utf8') <= 64;
 
 export const teamMemberSchema = z
   .object({
@@ -115,6 +136,7 @@ export const teamMemberSchema = z
       .string()
       .trim()
       .pipe(z.email('must be an email address such as "jane.doe@contoso.com"'))
+      .refine(localPartFits, 'must have at most 64 characters before the @')
       .meta({
         title: 'Email',
         description: "The team member's work email address.",

@@ -3,6 +3,7 @@
  * keep-alive connection pool, and reports what came back. It decides nothing about the caller's answer.
  */
 import { EventEmitter } from 'node:events';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { AccessTokenSource } from '../credentials';
 import { tokenTimeout, type UnreachableReason } from '../failures/failure-map';
@@ -133,6 +134,8 @@ export class PartnerCenterClient {
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       accept: 'application/json',
+      // Partner Center, or a gateway before it, may compress; what is accepted here is decoded below.
+      'accept-encoding': 'gzip, deflate',
       'ms-correlationid': call.correlationId,
       'ms-requestid': call.requestId,
     };
@@ -165,7 +168,8 @@ export class PartnerCenterClient {
         bodyTimeout: timeoutMs,
         signal: attempt,
       });
-      const body = await readLimited(response.body);
+      const raw = await readLimited(response.body);
+      const body = scrubbed(decoded(raw, response.headers['content-encoding']), token);
       return { status: response.statusCode, headers: response.headers, body };
     } catch (error) {
       throw new UpstreamUnreachableError(classify(error), { cause: error });
@@ -195,8 +199,40 @@ class AttemptSignal extends EventEmitter {
   }
 }
 
+/** A reply body in a coding the client did not ask for, or that does not decode within the size limit. */
+class UndecodableReplyError extends Error {
+  constructor(coding: string, options?: { cause?: unknown }) {
+    super(`Partner Center answered a body in ${coding} that could not be decoded`, options);
+    this.name = 'UndecodableReplyError';
+  }
+}
+
+/** The body as text, decoded from the content codings the client accepts (RFC 9110 §8.4). */
+function decoded(raw: Buffer, contentEncoding: string | string[] | undefined): string {
+  const coding = (Array.isArray(contentEncoding) ? contentEncoding.join(',') : (contentEncoding ?? ''))
+    .trim()
+    .toLowerCase();
+  if (coding === '' || coding === 'identity') return raw.toString('utf8');
+  const limits = { maxOutputLength: MAX_REPLY_BYTES };
+  try {
+    if (coding === 'gzip' || coding === 'x-gzip') return gunzipSync(raw, limits).toString('utf8');
+    if (coding === 'deflate') return inflateSync(raw, limits).toString('utf8');
+  } catch (error) {
+    throw new UndecodableReplyError(coding, { cause: error });
+  }
+  throw new UndecodableReplyError(coding);
+}
+
+/**
+ * The reply with the access token it was sent with taken out: an upstream or a gateway that echoes the request's
+ * Authorization header must not hand the token to whoever reads the reply next (callers, webhook senders, logs).
+ */
+function scrubbed(body: string, token: string): string {
+  return body.includes(token) ? body.replaceAll(token, '[redacted]') : body;
+}
+
 /** Events rather than an async iterator: one fewer promise per chunk on every reply. */
-function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
+function readLimited(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -212,11 +248,7 @@ function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
     });
     body.on('end', () => {
       ended = true;
-      resolve(
-        chunks.length === 1 && chunks[0]
-          ? chunks[0].toString('utf8')
-          : Buffer.concat(chunks).toString('utf8'),
-      );
+      resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
     });
     body.on('error', reject);
     // Closed before its end without an error of its own: the reply was cut short. (Checked first: an Error's

@@ -216,7 +216,8 @@ async function receive(
   await authenticate(dependencies, mapping, delivery);
   const payload = decodeJsonBody({
     contentType: delivery.header('content-type'),
-    text: delivery.body.toString('utf8'),
+    contentEncoding: delivery.header('content-encoding'),
+    bytes: delivery.body,
     optional: false,
   });
   const mappingCase = chooseCase(mappingName, mapping, payload);

@@ -93,11 +93,12 @@ describe('an upstream 401', () => {
     assert.equal(kv.entra.exchanges(), 2);
   });
 
-  it('is passed on after the one retry when the renewed token is refused too', async () => {
+  it('ends as the facade’s own credentials problem (503) after the one retry when the renewed token is refused too', async () => {
     const kv = await stack();
     kv.entra.defaultAccessToken = 'token-partner-center-refuses';
     const reply = await kv.call(referralPath);
-    assert.equal(reply.status, 401);
+    assert.equal(reply.status, 503);
+    assert.equal(problemOf(reply.body).type, 'urn:referrals-facade:problem:upstream-unauthorized');
     assert.equal(kv.simulator.calls.length, 2);
     assert.equal(kv.entra.exchanges(), 2);
   });

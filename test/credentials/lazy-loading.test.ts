@@ -10,7 +10,10 @@ describe('the Azure SDKs', () => {
       ['--import', 'tsx', join(__dirname, '..', 'support', 'probe-loaded-modules.ts')],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    const report = JSON.parse(output) as { beforeFirstToken: string[]; afterFirstToken: string[] };
+    const report = JSON.parse(output.trim().split('\n').at(-1) ?? '') as {
+      beforeFirstToken: string[];
+      afterFirstToken: string[];
+    };
     assert.deepEqual(report.beforeFirstToken, []);
     assert.deepEqual(report.afterFirstToken.sort(), ['identity', 'keyvault-secrets', 'msal-node']);
   });

@@ -68,9 +68,10 @@ async function accept(answer: Script, headers: Record<string, string> = {}) {
 const partnerError = (code: string, message: string) => JSON.stringify({ error: { code, message } });
 
 describe('Partner Center 4xx keep their status, with its code and message', () => {
-  it('401: the facade’s credentials were refused, which is the operator’s to fix', async () => {
+  it('401: the facade’s credentials were refused, the operator’s to fix: a 503, since the caller’s request was fine', async () => {
     const response = await accept({ status: 401, body: partnerError('unauthenticated', 'Token expired') });
-    assert.equal(response.status, 401);
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get('retry-after'), '300');
     assert.equal(response.problem['type'], 'urn:referrals-facade:problem:upstream-unauthorized');
     assert.deepEqual(response.problem['upstream'], {
       status: 401,
@@ -161,10 +162,12 @@ describe('Partner Center 5xx and transport failures become 503/504 problems, nev
     assert.match(String(response.problem['detail']), /may have been applied/);
   });
 
-  it('a success whose body is not JSON, and cannot be read back either, → 503, never a 2xx with garbage', async () => {
+  it('a success whose body is not JSON, and cannot be read back either: the write landed, so 204 saying the representation is unavailable, never a 2xx with garbage', async () => {
     const response = await accept({ status: 200, body: '{"id":' }, { prefer: 'return=representation' });
-    assert.equal(response.status, 503);
-    assert.equal(response.headers.get('content-type'), 'application/problem+json');
+    assert.equal(response.status, 204);
+    assert.equal(response.headers.get('representation-status'), 'unavailable');
+    assert.equal(response.headers.get('preference-applied'), null);
+    assert.equal(response.headers.get('content-type'), null);
   });
 
   it('a 200 with a body when none was asked for is answered as the contract says: 204', async () => {

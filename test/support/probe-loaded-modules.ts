@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   });
   const beforeFirstToken = loaded();
   await keyVaultMode.credentials.getAccessToken().catch(() => undefined);
-  process.stdout.write(JSON.stringify({ beforeFirstToken, afterFirstToken: loaded() }));
+  // On a line of its own and last: outside the host the library prints its own notes on stdout.
+  process.stdout.write(`\n${JSON.stringify({ beforeFirstToken, afterFirstToken: loaded() })}\n`);
   await Promise.all([staticMode.close(), keyVaultMode.close()]);
 }
 

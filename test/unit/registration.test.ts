@@ -4,13 +4,22 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { app, type HttpFunctionOptions } from '@azure/functions';
+import { app, type HttpFunctionOptions, type SetupOptions } from '@azure/functions';
 import { hostedRoutes, routes } from '../../functions/routes';
 
 describe('functions/index.ts', () => {
   it('registers each hosted route once, with its methods, route template and auth level, reading no configuration', () => {
     const registered: { name: string; options: HttpFunctionOptions }[] = [];
+    const setups: { options: SetupOptions; before: number }[] = [];
     const original = app.http;
+    const setupProperty = Object.getOwnPropertyDescriptor(app, 'setup');
+    // The library exposes setup as a getter; it is configurable, so the recorder can stand in for it.
+    Object.defineProperty(app, 'setup', {
+      configurable: true,
+      value: (options: SetupOptions) => {
+        setups.push({ options, before: registered.length });
+      },
+    });
     const environment = { ...process.env };
     app.http = (name: string, options: HttpFunctionOptions) => {
       registered.push({ name, options });
@@ -23,6 +32,7 @@ describe('functions/index.ts', () => {
       require('../../functions/index');
     } finally {
       app.http = original;
+      if (setupProperty) Object.defineProperty(app, 'setup', setupProperty);
       Object.assign(process.env, environment);
     }
     assert.deepEqual(
@@ -40,6 +50,8 @@ describe('functions/index.ts', () => {
       })),
     );
     for (const { options } of registered) assert.equal(typeof options.handler, 'function');
+    // Streaming, set up before any function is registered: the host then passes chunked bodies through.
+    assert.deepEqual(setups, [{ options: { enableHttpStream: true }, before: 0 }]);
   });
 
   it('leaves the catch-all to the local host, so it can never shadow an endpoint in Azure', () => {
