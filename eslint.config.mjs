@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-bundle/**', 'node_modules/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'dist-bundle/**', 'dist-package/**', 'node_modules/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
