@@ -4,7 +4,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'dist-bundle/**', 'node_modules/**', 'bench/results/**', '.dependency-cruiser.cjs'],
+    ignores: [
+      'dist/**',
+      'dist-bundle/**',
+      'dist-package/**',
+      'node_modules/**',
+      'bench/results/**',
+      '.dependency-cruiser.cjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

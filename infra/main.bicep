@@ -58,7 +58,7 @@ param location string
 @description('Optional. Name of the resource group to create. Defaults to rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Optional. Object ID of the person or pipeline that runs the deployment. It receives Key Vault Secrets Officer on the vault so it can write the Partner Center credentials (docs/deploy.md, bootstrap). Defaults to the deploying principal; set grantDeployerSecretsOfficer to false to skip.')
+@description('Optional. Object ID of the person or pipeline that runs the deployment, for deployerVaultRole. Defaults to the deploying principal.')
 param deployerPrincipalId string = deployer().objectId
 
 @description('Optional. Kind of principal deployerPrincipalId is: User for a person, ServicePrincipal for a pipeline.')
@@ -69,8 +69,13 @@ param deployerPrincipalId string = deployer().objectId
 ])
 param deployerPrincipalType string = 'User'
 
-@description('Optional. Grant the deployer Key Vault Secrets Officer on the vault, for the one-time bootstrap of the credentials. Turn off once they are written, or for pipelines that never write secrets.')
-param grantDeployerSecretsOfficer bool = true
+@description('Optional. What the deployer may do in the vault: secretsOfficer (write the Partner Center credentials, for the one-time bootstrap), none, or auto: secretsOfficer for a User, none for a ServicePrincipal or Group, since a pipeline never writes the credentials.')
+@allowed([
+  'auto'
+  'secretsOfficer'
+  'none'
+])
+param deployerVaultRole string = 'auto'
 
 @description('Optional. Set to true once the refresh-token secret exists (after the bootstrap). Azure can scope a role assignment only to a secret that exists, so the app\'s write access to that one secret is granted from the next provisioning on; until then the app reads the token but cannot store a rotated one.')
 param refreshTokenSecretExists bool = false
@@ -142,6 +147,9 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 @maxValue(730)
 param logRetentionInDays int = 30
 
+@description('Optional. Resource ID of an action group the credential alerts notify; empty leaves them in the portal only.')
+param alertActionGroupResourceId string = ''
+
 @description('Optional. Tags added to every resource, next to azd-env-name.')
 param tags object = {}
 
@@ -182,12 +190,14 @@ var abbreviations = {
   applicationInsights: 'appi-'
   appServicePlan: 'plan-'
   functionApp: 'func-'
+  alert: 'alert-'
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var allTags = union(tags, {
   'azd-env-name': environmentName
 })
 var functionAppName = '${abbreviations.functionApp}api-${resourceToken}'
+var grantDeployerSecretsOfficer = deployerVaultRole == 'secretsOfficer' || (deployerVaultRole == 'auto' && deployerPrincipalType == 'User')
 // One container per app; Flex Consumption reads the deployment package from it with the app's identity.
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 
@@ -247,6 +257,21 @@ module keyVault 'app/key-vault.bicep' = {
     refreshTokenSecretExists: refreshTokenSecretExists
     deployerPrincipalId: grantDeployerSecretsOfficer ? deployerPrincipalId : ''
     deployerPrincipalType: deployerPrincipalType
+    logAnalyticsResourceId: monitoring.outputs.logAnalyticsResourceId
+  }
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: resourceGroup
+  params: {
+    namePrefix: '${abbreviations.alert}${resourceToken}'
+    location: location
+    tags: allTags
+    applicationInsightsResourceId: monitoring.outputs.applicationInsightsResourceId
+    logAnalyticsResourceId: monitoring.outputs.logAnalyticsResourceId
+    refreshTokenSecretName: secretNames.refreshToken
+    actionGroupResourceId: alertActionGroupResourceId
   }
 }
 

@@ -163,7 +163,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
+      // No ftpsState: Flex Consumption refuses it (test/infra/flex-consumption-rules.ts); FTP is off through the
+      // basic publishing credentials policy below.
       // Every setting the app sees. The names are the contract with shared/config (test/infra checks both
       // directions); platform settings come first, then the facade's own.
       appSettings: [

@@ -1,6 +1,7 @@
 // The vault for the Partner Center credentials. RBAC only (no access policies), soft delete with purge
 // protection, so a deleted or overwritten refresh token can be recovered and nobody can purge it early.
-// The app reads every secret; it may write exactly one, the refresh token it rotates.
+// The app reads every secret; it may set exactly one, the refresh token it rotates, through a custom role that
+// allows nothing else. Every access is audited to Log Analytics.
 
 @description('Required. Name of the Key Vault (3-24 letters, digits and dashes).')
 @minLength(3)
@@ -21,7 +22,7 @@ param softDeleteRetentionInDays int = 90
 @description('Required. Principal ID of the app\'s identity; it receives Key Vault Secrets User on the vault.')
 param appPrincipalId string
 
-@description('Required. Name of the secret holding the refresh token; the app\'s identity receives Key Vault Secrets Officer on that secret alone.')
+@description('Required. Name of the secret holding the refresh token; the app\'s identity may set that secret alone.')
 param refreshTokenSecretName string
 
 @description('Optional. Whether the refresh-token secret exists yet. A role assignment can be scoped only to an existing secret, so the write access waits for the bootstrap.')
@@ -37,6 +38,9 @@ param deployerPrincipalId string = ''
   'Group'
 ])
 param deployerPrincipalType string = 'User'
+
+@description('Required. Resource ID of the Log Analytics workspace that receives the vault\'s audit log.')
+param logAnalyticsResourceId string
 
 // Built-in roles, by ID (the names can be localized; the IDs cannot change).
 var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
@@ -85,11 +89,42 @@ resource appSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Secrets Officer would also let the app delete, back up and restore every secret it can reach, so the
+// write-back gets a role that sets and reads secrets and nothing else, assigned on the one secret. Custom
+// roles are assignable at resource group level at the narrowest, and their names are unique per tenant.
+resource refreshTokenWriterRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'referrals-facade-refresh-token-writer')
+  properties: {
+    roleName: 'Referrals facade refresh-token writer (${resourceGroup().name})'
+    description: 'Sets and reads a Key Vault secret: the Partner Center refresh token the referrals facade rotates. Assign it on that secret alone.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: []
+        notActions: []
+        dataActions: [
+          'Microsoft.KeyVault/vaults/secrets/setSecret/action'
+          'Microsoft.KeyVault/vaults/secrets/getSecret/action'
+          'Microsoft.KeyVault/vaults/secrets/readMetadata/action'
+        ]
+        notDataActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+// Role definitions live at the subscription whatever scope created them; their subscription-level id is the one
+// Azure reports back, so a redeployment compares equal (the same form as the built-in roles above).
+var refreshTokenWriterRoleId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', refreshTokenWriterRole.name)
+
 resource appRefreshTokenWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (refreshTokenSecretExists) {
-  name: guid(refreshTokenSecret.id, appPrincipalId, keyVaultSecretsOfficerRoleId)
+  name: guid(refreshTokenSecret.id, appPrincipalId, refreshTokenWriterRoleId)
   scope: refreshTokenSecret
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficerRoleId)
+    roleDefinitionId: refreshTokenWriterRoleId
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }
@@ -102,6 +137,22 @@ resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficerRoleId)
     principalId: deployerPrincipalId
     principalType: deployerPrincipalType
+  }
+}
+
+// Who read or wrote which secret, and who was refused: the trail for a leaked credential, and the signal the
+// refresh-token alert in alerts.bicep reads.
+resource auditLog 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit-to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: logAnalyticsResourceId
+    logs: [
+      {
+        category: 'AuditEvent'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -64,5 +64,8 @@ resource publisherRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 @description('Name of the Application Insights component.')
 output applicationInsightsName string = applicationInsights.name
 
+@description('Resource ID of the Application Insights component.')
+output applicationInsightsResourceId string = applicationInsights.id
+
 @description('Resource ID of the Log Analytics workspace.')
 output logAnalyticsResourceId string = logAnalytics.id

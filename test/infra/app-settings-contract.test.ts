@@ -1,13 +1,15 @@
 /**
  * One contract, tested from both sides: the app settings infra/ gives the function app are exactly the settings
  * the code reads (`configSettingNames` from shared/config), except for the platform settings and the local-only
- * settings listed, with reasons, below. Adding a setting to the code without the Bicep (or the reverse) fails here.
+ * settings listed, with reasons, below. The values are checked as Azure would resolve them: each identity setting
+ * names the app's identity, each address the resource the template creates.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configSettingNames, isWebhookSettingName } from '../../shared/config';
-import { referencedSymbols } from './support/bicep';
-import { appSettings, secretSources } from './support/templates';
+import { runtimeProperties, type Json } from './support/arm';
+import { skipWithoutBicep } from './support/compile';
+import { appSettingsOf, deployed, identityOf, provision, single, text } from './support/deployment';
 
 /** Settings the Functions host and its extensions read, never the facade's code. */
 const platformSettings: ReadonlyMap<string, string> = new Map([
@@ -31,32 +33,17 @@ const localOnlySettings: ReadonlyMap<string, string> = new Map([
   ],
 ]);
 
-const settings = appSettings();
-const setByBicep = new Set(settings.map((setting) => setting.name));
+const settings = () => appSettingsOf(single(deployed(), 'Microsoft.Web/sites'));
 const readByCode = new Set<string>(configSettingNames);
 
-function valueOf(name: string) {
-  const setting = settings.find((candidate) => candidate.name === name);
-  assert.ok(setting, `${name} is set`);
-  return setting.value;
-}
-
-describe('app settings contract (infra/ ↔ shared/config)', () => {
-  it('sets each app setting once', () => {
-    const names = settings.map((setting) => setting.name);
-    assert.deepEqual(
-      names.filter((name, index) => names.indexOf(name) !== index),
-      [],
-    );
-  });
-
+describe('app settings contract (infra/ ↔ shared/config)', { skip: skipWithoutBicep() }, () => {
   it('sets every setting the code reads, except the local-only ones', () => {
-    const missing = [...readByCode].filter((name) => !setByBicep.has(name) && !localOnlySettings.has(name));
+    const missing = [...readByCode].filter((name) => !settings().has(name) && !localOnlySettings.has(name));
     assert.deepEqual(missing, [], 'settings the code reads that the function app would not get');
   });
 
   it('sets nothing the code does not read, beyond the platform settings (webhook settings may be added)', () => {
-    const unread = [...setByBicep].filter(
+    const unread = [...settings().keys()].filter(
       (name) => !readByCode.has(name) && !platformSettings.has(name) && !isWebhookSettingName(name),
     );
     assert.deepEqual(unread, [], 'app settings nothing reads');
@@ -65,13 +52,13 @@ describe('app settings contract (infra/ ↔ shared/config)', () => {
   it('never sets a local-only setting in Azure', () => {
     for (const name of localOnlySettings.keys()) {
       assert.ok(readByCode.has(name), `${name} is still a setting of the code (else drop it from the list)`);
-      assert.ok(!setByBicep.has(name), `${name} is not an app setting`);
+      assert.ok(!settings().has(name), `${name} is not an app setting`);
     }
   });
 
   it('keeps the platform list honest: each entry is set, and none is read by the code', () => {
     for (const name of platformSettings.keys()) {
-      assert.ok(setByBicep.has(name), `${name} is set by the Bicep`);
+      assert.ok(settings().has(name), `${name} is set by the Bicep`);
       assert.ok(
         !readByCode.has(name),
         `${name} is read by the code, so it belongs to the contract, not the platform`,
@@ -79,41 +66,88 @@ describe('app settings contract (infra/ ↔ shared/config)', () => {
     }
   });
 
-  it('holds no key or secret in any value (the connection string is an address while local auth is off)', () => {
-    for (const setting of settings) {
-      const sources = secretSources(setting.site.file, setting.value);
-      const expected =
-        setting.name === 'APPLICATIONINSIGHTS_CONNECTION_STRING' ? ['reads .ConnectionString'] : [];
-      assert.deepEqual(sources, expected, setting.name);
-    }
+  it('gives every value as a string, the only type Azure stores', () => {
+    for (const [name, value] of settings()) assert.equal(typeof value, 'string', name);
+  });
+});
+
+describe('app setting values', { skip: skipWithoutBicep() }, () => {
+  const value = (name: string): Json | undefined => settings().get(name);
+
+  it("select the app's user-assigned identity by its client id (not its principal id) for storage, Key Vault and telemetry", () => {
+    const { clientId } = identityOf();
+    assert.equal(value('AzureWebJobsStorage__credential'), 'managedidentity');
+    assert.equal(value('AzureWebJobsStorage__clientId'), clientId);
+    assert.equal(value('AZURE_CLIENT_ID'), clientId);
+    assert.equal(
+      value('APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),
+      `ClientId=${clientId};Authorization=AAD`,
+    );
   });
 
-  it('leaves out what Flex Consumption configures elsewhere or rejects, and storage connection strings', () => {
-    for (const name of [
-      'AzureWebJobsStorage',
-      'FUNCTIONS_WORKER_RUNTIME',
-      'FUNCTIONS_EXTENSION_VERSION',
-      'WEBSITE_NODE_DEFAULT_VERSION',
-      'WEBSITE_RUN_FROM_PACKAGE',
-      'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
-      'WEBSITE_CONTENTSHARE',
-      'APPINSIGHTS_INSTRUMENTATIONKEY',
-    ]) {
-      assert.ok(!setByBicep.has(name), name);
-    }
+  it('point at the resources the template creates', () => {
+    const account = single(deployed(), 'Microsoft.Storage/storageAccounts');
+    const vault = single(deployed(), 'Microsoft.KeyVault/vaults');
+    const component = single(deployed(), 'Microsoft.Insights/components');
+    assert.equal(
+      value('AzureWebJobsStorage__blobServiceUri'),
+      `https://${account.name}.blob.core.windows.net/`,
+    );
+    assert.equal(value('KEY_VAULT_URL'), `https://${vault.name}.vault.azure.net/`);
+    assert.equal(
+      value('APPLICATIONINSIGHTS_CONNECTION_STRING'),
+      runtimeProperties(component.type, component.id, component.name, 'westeurope')['ConnectionString'],
+    );
+    assert.equal(value('AZURE_AUTHORITY_HOST'), 'https://login.microsoftonline.com/');
   });
 
-  it('points the identity settings at the user-assigned identity, and the vault at the vault', () => {
-    for (const name of [
-      'AzureWebJobsStorage__clientId',
-      'AZURE_CLIENT_ID',
-      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
-    ]) {
-      assert.deepEqual(referencedSymbols(valueOf(name)), ['identityClientId'], name);
-    }
-    assert.deepEqual(referencedSymbols(valueOf('KEY_VAULT_URL')), ['keyVaultUri']);
-    assert.deepEqual(referencedSymbols(valueOf('KEY_VAULT_SECRET_REFRESH_TOKEN')), [
-      'refreshTokenSecretName',
-    ]);
+  it('name the secrets the outputs name (the bootstrap writes those)', () => {
+    const outputs = deployed().outputs;
+    assert.equal(value('KEY_VAULT_SECRET_CLIENT_ID'), outputs['PARTNER_CENTER_CLIENT_ID_SECRET_NAME']);
+    assert.equal(
+      value('KEY_VAULT_SECRET_CLIENT_SECRET'),
+      outputs['PARTNER_CENTER_CLIENT_SECRET_SECRET_NAME'],
+    );
+    assert.equal(value('KEY_VAULT_SECRET_TENANT_ID'), outputs['PARTNER_CENTER_TENANT_ID_SECRET_NAME']);
+    assert.equal(
+      value('KEY_VAULT_SECRET_REFRESH_TOKEN'),
+      outputs['PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME'],
+    );
+  });
+
+  it('carry the tunables as the decimal strings the code parses', () => {
+    assert.deepEqual(
+      Object.fromEntries(
+        [
+          'PARTNER_CENTER_TIMEOUT_MS',
+          'PARTNER_CENTER_DEADLINE_MS',
+          'PARTNER_CENTER_MAX_ATTEMPTS',
+          'KEY_VAULT_SECRET_CACHE_SECONDS',
+          'REFRESH_TOKEN_WRITE_INTERVAL_MINUTES',
+          'FUNCTIONS_NODE_BLOCK_ON_ENTRY_POINT_ERROR',
+        ].map((name) => [name, value(name)]),
+      ),
+      {
+        PARTNER_CENTER_TIMEOUT_MS: '30000',
+        PARTNER_CENTER_DEADLINE_MS: '60000',
+        PARTNER_CENTER_MAX_ATTEMPTS: '4',
+        KEY_VAULT_SECRET_CACHE_SECONDS: '300',
+        REFRESH_TOKEN_WRITE_INTERVAL_MINUTES: '1440',
+        FUNCTIONS_NODE_BLOCK_ON_ENTRY_POINT_ERROR: 'true',
+      },
+    );
+    assert.equal(value('PARTNER_CENTER_BASE_URL'), 'https://api.partner.microsoft.com');
+    assert.equal(value('PARTNER_CENTER_TOKEN_SCOPE'), 'https://api.partner.microsoft.com/.default');
+  });
+
+  it('hold no key or secret: the instrumentation key appears only inside the connection string, an address while local auth is off', () => {
+    const component = single(deployed(), 'Microsoft.Insights/components');
+    const key = text(
+      runtimeProperties(component.type, component.id, component.name, '')['InstrumentationKey'],
+    );
+    const carrying = [...settings()].filter(([, v]) => JSON.stringify(v).includes(key)).map(([name]) => name);
+    assert.deepEqual(carrying, ['APPLICATIONINSIGHTS_CONNECTION_STRING']);
+    const outputs = JSON.stringify(provision().outputs);
+    assert.ok(!outputs.includes(key), 'no output carries the instrumentation key');
   });
 });

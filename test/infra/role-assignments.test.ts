@@ -1,186 +1,193 @@
 /**
- * Who may do what: every role assignment in infra/, read from the parsed templates. Least privilege is the
- * point: the app reads every secret but may write only the refresh token it rotates.
+ * Who may do what, from the role assignments and role definitions the compiled template would create. Least
+ * privilege is the point: the app reads every secret but may set only the refresh token it rotates, and the
+ * deployer may write the vault only when a person bootstraps it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  literalValue,
-  property,
-  propertyPath,
-  referencedSymbols,
-  stringValue,
-  type Node,
-} from './support/bicep';
-import { resourceBySymbol, resourcesOfType, template, type LocatedResource } from './support/templates';
+import { fakeGuid, type DeployedResource, type Deployment } from './support/arm';
+import { skipWithoutBicep } from './support/compile';
+import { at, deployed, identityOf, ofType, provision, single, text } from './support/deployment';
 
-/** Built-in role definition IDs (stable across clouds and languages, unlike the role names). */
+const subscription = '/subscriptions/00000000-0000-4000-8000-00000000c0de';
+const builtIn = (id: string) => `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+
+/** Built-in role definition ids (stable across clouds and languages, unlike the role names). */
 const roles = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
-  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
-  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  storageBlobDataOwner: builtIn('b7e6dc6d-f1e8-4753-8033-0f276bb0955b'),
+  monitoringMetricsPublisher: builtIn('3913510d-42f4-4e42-8a64-420c390055eb'),
+  keyVaultSecretsUser: builtIn('4633458b-17de-408a-b874-0445c86b69e6'),
+  keyVaultSecretsOfficer: builtIn('b86a8fe4-44ce-4948-aee5-eccb2c155cd7'),
 } as const;
 
 interface Grant {
-  readonly assignment: LocatedResource;
-  readonly roleId: string;
-  readonly scope: LocatedResource;
+  readonly role: string;
+  readonly scope: string;
   readonly principal: string;
-  readonly conditional: boolean;
+  readonly principalType: string;
 }
 
-const assignments = resourcesOfType('Microsoft.Authorization/roleAssignments');
-
-/** `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', <id or variable>)` → the role's GUID. */
-function roleIdOf(assignment: LocatedResource): string {
-  const expression = propertyPath(assignment.body, 'properties.roleDefinitionId');
-  const where = `${assignment.file.name}:${assignment.line}`;
-  assert.equal(
-    expression?.type,
-    'call_expression',
-    `${where} roleDefinitionId is a subscriptionResourceId() call`,
-  );
-  const [callee, args] = expression?.namedChildren ?? [];
-  assert.equal(callee?.text, 'subscriptionResourceId', where);
-  const [resourceType, idNode] = args?.namedChildren ?? [];
-  assert.equal(stringValue(resourceType), 'Microsoft.Authorization/roleDefinitions', where);
-  return resolveString(assignment, idNode, where);
+function grants(deployment: Deployment): Grant[] {
+  return ofType(deployment, 'Microsoft.Authorization/roleAssignments').map((assignment) => ({
+    role: text(at(assignment, 'properties.roleDefinitionId')),
+    scope: assignment.scope ?? '(no scope)',
+    principal: text(at(assignment, 'properties.principalId')),
+    principalType: text(at(assignment, 'properties.principalType')),
+  }));
 }
 
-function resolveString(assignment: LocatedResource, node: Node | undefined, where: string): string {
-  const literal = literalValue(node);
-  if (typeof literal === 'string') return literal;
-  const variable = assignment.file.variables.find((candidate) => candidate.name === node?.text);
-  const value = literalValue(variable?.value);
-  assert.ok(typeof value === 'string', `${where} role id ${node?.text ?? '?'} resolves to a string`);
-  return value;
+const idOf = (deployment: Deployment, type: string) => single(deployment, type).id;
+const deployerObjectId = '00000000-0000-4000-8000-00000000de91';
+
+function writerRole(deployment: Deployment): DeployedResource {
+  return single(deployment, 'Microsoft.Authorization/roleDefinitions');
 }
 
-function grantOf(assignment: LocatedResource): Grant {
-  const where = `${assignment.file.name}:${assignment.line}`;
-  const scopeNode = property(assignment.body, 'scope');
-  assert.equal(scopeNode?.type, 'identifier', `${where} names its scope resource explicitly`);
-  const scope = resourceBySymbol(assignment.file, scopeNode?.text ?? '');
-  assert.ok(scope, `${where} scope ${scopeNode?.text ?? '?'} is a resource of the same file`);
-  const principal = propertyPath(assignment.body, 'properties.principalId');
-  assert.equal(principal?.type, 'identifier', `${where} principalId is a parameter`);
-  return {
-    assignment,
-    roleId: roleIdOf(assignment),
-    scope,
-    principal: principal?.text ?? '',
-    conditional: assignment.condition !== undefined,
-  };
+function writerRoleId(deployment: Deployment): string {
+  return `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${writerRole(deployment).name}`;
 }
 
-const grants = assignments.map(grantOf);
-
-function grantsOf(roleId: string): Grant[] {
-  return grants.filter((grant) => grant.roleId === roleId);
+function appGrants(deployment: Deployment): Grant[] {
+  const { principalId } = identityOf(deployment);
+  const vault = idOf(deployment, 'Microsoft.KeyVault/vaults');
+  return [
+    {
+      role: roles.monitoringMetricsPublisher,
+      scope: idOf(deployment, 'Microsoft.Insights/components'),
+      principal: principalId,
+      principalType: 'ServicePrincipal',
+    },
+    {
+      role: roles.storageBlobDataOwner,
+      scope: idOf(deployment, 'Microsoft.Storage/storageAccounts'),
+      principal: principalId,
+      principalType: 'ServicePrincipal',
+    },
+    {
+      role: roles.keyVaultSecretsUser,
+      scope: vault,
+      principal: principalId,
+      principalType: 'ServicePrincipal',
+    },
+  ];
 }
 
-describe('role assignments', () => {
-  it('exist', () => {
-    assert.ok(assignments.length >= 4, `found ${assignments.length}`);
-  });
+const sorted = (list: readonly Grant[]) =>
+  [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
-  it('are named deterministically with guid(scope.id, principal, role), so redeployments update, not duplicate', () => {
-    for (const grant of grants) {
-      const where = `${grant.assignment.file.name}:${grant.assignment.line}`;
-      const name = property(grant.assignment.body, 'name');
-      assert.equal(name?.type, 'call_expression', `${where} name is a call`);
-      const [callee, args] = name?.namedChildren ?? [];
-      assert.equal(callee?.text, 'guid', `${where} name is guid(...)`);
-      const parts = args?.namedChildren ?? [];
-      assert.ok(parts.length >= 3, `${where} guid() mixes scope, principal and role`);
-      assert.equal(parts[0]?.text, `${grant.scope.symbol}.id`, `${where} guid() starts with the scope's id`);
-      const mixed = parts.flatMap((part) => referencedSymbols(part));
-      assert.ok(mixed.includes(grant.principal), `${where} guid() includes the principal`);
-    }
-  });
-
-  it('state their principalType, which spares Entra lookups and replication-delay failures', () => {
-    for (const grant of grants) {
-      const where = `${grant.assignment.file.name}:${grant.assignment.line}`;
-      const principalType = propertyPath(grant.assignment.body, 'properties.principalType');
-      assert.ok(principalType, `${where} sets principalType`);
-      const literal = literalValue(principalType);
-      if (literal !== undefined) {
-        assert.ok(['ServicePrincipal', 'User', 'Group'].includes(String(literal)), where);
-      } else {
-        const parameter = grant.assignment.file.parameters.find(
-          (candidate) => candidate.name === principalType.text,
-        );
-        assert.ok(
-          parameter?.decorators.some((decorator) => decorator.name === 'allowed'),
-          `${where} @allowed type`,
-        );
-      }
-    }
-  });
-
-  it('give the app Storage Blob Data Owner on its host storage account', () => {
-    const [grant, ...others] = grantsOf(roles.storageBlobDataOwner);
-    assert.equal(others.length, 0);
-    assert.equal(grant?.scope.type, 'Microsoft.Storage/storageAccounts');
-    assert.equal(grant.conditional, false);
-  });
-
-  it('give the app Monitoring Metrics Publisher on Application Insights, for Entra-authenticated telemetry', () => {
-    const [grant, ...others] = grantsOf(roles.monitoringMetricsPublisher);
-    assert.equal(others.length, 0);
-    assert.equal(grant?.scope.type, 'Microsoft.Insights/components');
-  });
-
-  it('give the app Key Vault Secrets User on the vault', () => {
-    const [grant, ...others] = grantsOf(roles.keyVaultSecretsUser);
-    assert.equal(others.length, 0);
-    assert.equal(grant?.scope.type, 'Microsoft.KeyVault/vaults');
-    assert.equal(grant.principal, 'appPrincipalId');
-    assert.equal(grant.conditional, false);
-  });
-
-  it('let the app write only the refresh-token secret, never the whole vault', () => {
-    const officers = grantsOf(roles.keyVaultSecretsOfficer);
-    const app = officers.filter((grant) => grant.principal === 'appPrincipalId');
-    assert.equal(app.length, 1);
-    const [grant] = app;
-    assert.equal(grant?.scope.type, 'Microsoft.KeyVault/vaults/secrets');
-    assert.equal(grant.scope.existing, true, 'the secret is referenced, never created by the template');
-    assert.equal(property(grant.scope.body, 'name')?.text, 'refreshTokenSecretName');
-    assert.equal(grant.conditional, true, 'granted once the secret exists (a scope must exist)');
-    const vaultWide = officers.filter((other) => other.scope.type === 'Microsoft.KeyVault/vaults');
+describe('role assignments', { skip: skipWithoutBicep() }, () => {
+  it('on a first provisioning by a person: the app reads storage, telemetry and the vault; the person may write the vault', () => {
+    const deployment = deployed();
     assert.deepEqual(
-      vaultWide.map((other) => other.principal),
-      ['deployerPrincipalId'],
-      'only the deployer may write the whole vault',
+      sorted(grants(deployment)),
+      sorted([
+        ...appGrants(deployment),
+        {
+          role: roles.keyVaultSecretsOfficer,
+          scope: idOf(deployment, 'Microsoft.KeyVault/vaults'),
+          principal: deployerObjectId,
+          principalType: 'User',
+        },
+      ]),
     );
   });
 
-  it('give the deployer Secrets Officer on the vault only when asked to, for the bootstrap', () => {
-    const [grant] = grantsOf(roles.keyVaultSecretsOfficer).filter(
-      (other) => other.principal === 'deployerPrincipalId',
-    );
-    assert.ok(grant);
-    assert.equal(grant.conditional, true);
-    const main = template('main.bicep');
-    const keyVaultModule = main.modules.find((module) => module.path === 'app/key-vault.bicep');
-    const passed = propertyPath(keyVaultModule?.body, 'params.deployerPrincipalId');
-    assert.ok(
-      passed && referencedSymbols(passed).includes('grantDeployerSecretsOfficer'),
-      'main.bicep gates it',
+  it('once the refresh-token secret exists: the app may also set that one secret, through the custom role', () => {
+    const deployment = provision({ REFRESH_TOKEN_SECRET_EXISTS: 'true' });
+    const secret = `${idOf(deployment, 'Microsoft.KeyVault/vaults')}/secrets/partner-center-refresh-token`;
+    const writes = grants(deployment).filter((grant) => grant.scope === secret);
+    assert.deepEqual(writes, [
+      {
+        role: writerRoleId(deployment),
+        scope: secret,
+        principal: identityOf(deployment).principalId,
+        principalType: 'ServicePrincipal',
+      },
+    ]);
+    const appPrincipal = identityOf(deployment).principalId;
+    assert.deepEqual(
+      grants(deployment).filter(
+        (grant) => grant.role === roles.keyVaultSecretsOfficer && grant.principal === appPrincipal,
+      ),
+      [],
+      'the app never gets Secrets Officer',
     );
   });
 
-  it('scope the write access to the same secret the app is told to rotate', () => {
-    const main = template('main.bicep');
-    const passedTo = (modulePath: string): string | undefined => {
-      const module = main.modules.find((candidate) => candidate.path === modulePath);
-      return propertyPath(module?.body, 'params.refreshTokenSecretName')?.text;
-    };
-    const scoped = passedTo('app/key-vault.bicep');
-    assert.ok(scoped);
-    assert.equal(passedTo('app/function-app.bicep'), scoped);
+  it('for a pipeline (service principal) grant the deployer nothing by default, and Secrets Officer only when asked', () => {
+    const pipeline = provision({ AZURE_PRINCIPAL_TYPE: 'ServicePrincipal' });
+    assert.deepEqual(sorted(grants(pipeline)), sorted(appGrants(pipeline)));
+    const asked = provision({
+      AZURE_PRINCIPAL_TYPE: 'ServicePrincipal',
+      DEPLOYER_VAULT_ROLE: 'secretsOfficer',
+    });
+    assert.deepEqual(
+      grants(asked).filter((grant) => grant.principal === deployerObjectId),
+      [
+        {
+          role: roles.keyVaultSecretsOfficer,
+          scope: idOf(asked, 'Microsoft.KeyVault/vaults'),
+          principal: deployerObjectId,
+          principalType: 'ServicePrincipal',
+        },
+      ],
+    );
+    const person = provision({ DEPLOYER_VAULT_ROLE: 'none' });
+    assert.deepEqual(sorted(grants(person)), sorted(appGrants(person)));
+  });
+
+  it('are named from their scope, principal and role, so a redeployment updates each rather than duplicating it', () => {
+    const deployment = provision({ REFRESH_TOKEN_SECRET_EXISTS: 'true' });
+    for (const assignment of ofType(deployment, 'Microsoft.Authorization/roleAssignments')) {
+      const role = text(at(assignment, 'properties.roleDefinitionId'));
+      const principal = text(at(assignment, 'properties.principalId'));
+      const roleGuid = role.split('/').at(-1) ?? '';
+      // Built-in roles are mixed in by their GUID, the custom one by its id: either names the role.
+      const expected = [
+        fakeGuid(assignment.scope ?? '', principal, roleGuid),
+        fakeGuid(assignment.scope ?? '', principal, role),
+      ];
+      assert.ok(expected.includes(assignment.name), `${assignment.id}: guid(scope, principal, role)`);
+    }
+    const names = (d: Deployment) =>
+      ofType(d, 'Microsoft.Authorization/roleAssignments')
+        .map((a) => a.name)
+        .sort();
+    assert.deepEqual(names(deployment), names(provision({ REFRESH_TOKEN_SECRET_EXISTS: 'true' })));
+  });
+
+  it('never grant one principal the same role twice on one scope (Azure refuses that with RoleAssignmentExists)', () => {
+    const all = grants(provision({ REFRESH_TOKEN_SECRET_EXISTS: 'true' }));
+    const keys = all.map((grant) => `${grant.scope} ${grant.principal} ${grant.role}`);
+    assert.equal(new Set(keys).size, keys.length);
+  });
+});
+
+describe('the refresh-token writer role', { skip: skipWithoutBicep() }, () => {
+  it('may set and read a secret and nothing else: no control-plane action, no delete, no wildcard', () => {
+    const role = writerRole(deployed());
+    assert.equal(at(role, 'properties.type'), 'CustomRole');
+    assert.deepEqual(at(role, 'properties.permissions'), [
+      {
+        actions: [],
+        notActions: [],
+        dataActions: [
+          'Microsoft.KeyVault/vaults/secrets/setSecret/action',
+          'Microsoft.KeyVault/vaults/secrets/getSecret/action',
+          'Microsoft.KeyVault/vaults/secrets/readMetadata/action',
+        ],
+        notDataActions: [],
+      },
+    ]);
+  });
+
+  it('is assignable in its own resource group only, under a name unique in the tenant and stable across provisionings', () => {
+    const deployment = deployed();
+    const role = writerRole(deployment);
+    const group = single(deployment, 'Microsoft.Resources/resourceGroups');
+    assert.deepEqual(at(role, 'properties.assignableScopes'), [group.id]);
+    assert.match(text(at(role, 'properties.roleName')), new RegExp(`\\(${group.name}\\)$`));
+    assert.equal(role.name, writerRole(provision()).name);
+    assert.notEqual(role.name, writerRole(provision({ AZURE_ENV_NAME: 'referrals-other' })).name);
   });
 });
