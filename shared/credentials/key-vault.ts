@@ -64,7 +64,9 @@ export function createKeyVaultTokenSource(
       now,
       log,
     }),
-    exchange: { redeem: async (app, refreshToken) => (await exchange()).redeem(app, refreshToken) },
+    exchange: {
+      redeem: async (app, refreshToken, issuedTo) => (await exchange()).redeem(app, refreshToken, issuedTo),
+    },
     secretNames: config.secretNames,
     writeIntervalMs: config.refreshTokenWriteIntervalMs,
     now,

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { AccessTokenSource } from '../credentials';
+import { isMfaRequired } from '../credentials/mfa';
 import { tokenTimeoutProblem } from '../credentials/problems';
 
 /** A call on one referral. */
@@ -92,7 +93,10 @@ export class PartnerCenterClient {
     const token = this.options.tokens.readyAccessToken() ?? (await this.tokenWithin(timeoutMs));
     const reply = await this.sendOnce(call, token, timeoutMs);
     if (reply.status === 401 && this.options.tokens.renewable) {
-      this.options.tokens.invalidate(token);
+      this.options.tokens.invalidate(
+        token,
+        isMfaRequired(reply.status, reply.body) ? 'mfa-required' : undefined,
+      );
       return this.sendOnce(call, await this.tokenWithin(timeoutMs), timeoutMs);
     }
     return reply;

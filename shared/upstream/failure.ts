@@ -2,6 +2,8 @@
  * Turns a Partner Center failure into the facade's problem: 4xx keep their status, 5xx and transport failures
  * become 502/503/504, and Partner Center's own error code and message ride along in `upstream`.
  */
+import { isMfaRequired } from '../credentials/mfa';
+import { mfaRequiredProblem } from '../credentials/problems';
 import { ProblemError, type UpstreamErrorInfo } from '../http/problem';
 import type { UpstreamUnreachableError } from './client';
 import { type UpstreamReply } from './client';
@@ -105,6 +107,7 @@ const clientFailures: Readonly<Record<number, FailureText>> = {
 
 export function upstreamFailure(reply: UpstreamReply, referralId: string): ProblemError {
   const upstream: UpstreamErrorInfo = { status: reply.status, ...parseUpstreamError(reply.body) };
+  if (isMfaRequired(reply.status, reply.body)) return mfaRequiredProblem(upstream);
   const hintMs = retryAfterInMs(reply, Date.now());
   const retryAfter = hintMs === undefined ? undefined : Math.ceil(hintMs / 1000);
   const known = clientFailures[reply.status];
