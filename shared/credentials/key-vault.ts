@@ -58,7 +58,7 @@ export function createKeyVaultTokenSource(
     secrets: new CachedSecrets({
       store: {
         get: async (name) => (await store()).get(name),
-        set: async (name, value) => (await store()).set(name, value),
+        set: async (name, value, attributes) => (await store()).set(name, value, attributes),
       },
       ttlMs: config.secretCacheTtlMs,
       now,
