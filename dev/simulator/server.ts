@@ -29,6 +29,12 @@ export type Fault =
   | { readonly kind: 'status'; readonly status: number; readonly headers?: Readonly<Record<string, string>> }
   /** Drops the connection before acting. */
   | { readonly kind: 'reset' }
+  /**
+   * Answers 401 with error code 900421 without acting: Partner Center's answer to an App+User token without an
+   * MFA claim (announced for all App+User APIs from 2026; the body's exact shape for the referrals API is not
+   * documented, so it takes the referrals API's own error shape).
+   */
+  | { readonly kind: 'mfa-required' }
   /** Acts, then answers only after `delayMs`. */
   | { readonly kind: 'slow'; readonly delayMs: number }
   /** Acts, then sends the head and half the body and drops the connection. */
@@ -361,6 +367,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
     if (fault?.kind === 'answer' && fault.act !== true) {
       answerAs(request, response, fault);
+      return;
+    }
+    if (fault?.kind === 'mfa-required') {
+      send(response, {
+        ...partnerError(
+          401,
+          '900421',
+          'Multifactor authentication is required: the access token has no MFA claim.',
+        ),
+        headers: { 'www-authenticate': 'Bearer' },
+      });
       return;
     }
     if (fault?.kind === 'status') {

@@ -1,6 +1,7 @@
 /**
  * The Azure SDK side of Key Vault mode: `SecretClient` (@azure/keyvault-secrets, authenticated by
- * @azure/identity) behind `SecretStore`, and msal-node's refresh-token grant behind `RefreshTokenExchange`.
+ * @azure/identity) behind `SecretStore`, and msal-node's refresh-token grant behind `RefreshTokenExchange`. Every
+ * request to Key Vault and Entra ID carries a time limit (limits.ts).
  * These SDKs are heavy to load, so only `key-vault.ts` imports this module, dynamically, on first use.
  */
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
@@ -9,15 +10,23 @@ import {
   AuthError,
   ConfidentialClientApplication,
   LogLevel,
+  PublicClientApplication,
   type Configuration,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
   type NodeAuthOptions,
 } from '@azure/msal-node';
 import { z } from 'zod';
 import { SecretStoreError, type SecretStore, type StoredSecret } from './secret-store';
+import { CertificateFormatError, parseCertificatePem } from './certificate';
+import { ENTRA_TIMEOUT_MS, KEY_VAULT_TIMEOUT_MS } from './limits';
 import {
   TokenExchangeError,
+  type AppCredential,
   type AppCredentials,
   type ExchangeFailure,
+  type IssuedTo,
   type RefreshTokenExchange,
 } from './token-exchange';
 
@@ -27,6 +36,8 @@ export interface KeyVaultStoreOptions {
   readonly credential?: TokenCredential;
   readonly managedIdentityClientId?: string;
   readonly clientOptions?: SecretClientOptions;
+  /** Longest one operation may take, retries included; defaults to KEY_VAULT_TIMEOUT_MS. */
+  readonly timeoutMs?: number;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -35,6 +46,10 @@ function statusOf(error: unknown): number | undefined {
 }
 
 function storeError(error: unknown, name: string): SecretStoreError {
+  if (error instanceof SecretStoreError) return error;
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+    return new SecretStoreError('timeout', name, { cause: error });
+  }
   const status = statusOf(error);
   const reason =
     status === 404 ? 'not-found' : status === 401 || status === 403 ? 'forbidden' : 'unavailable';
@@ -54,29 +69,52 @@ export function createKeyVaultSecretStore(options: KeyVaultStoreOptions): Secret
     retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
     ...options.clientOptions,
   });
+  const timeoutMs = options.timeoutMs ?? KEY_VAULT_TIMEOUT_MS;
   const toStored = (
     name: string,
-    secret: { value?: string; properties: { updatedOn?: Date } },
+    secret: {
+      value?: string;
+      properties: {
+        updatedOn?: Date;
+        expiresOn?: Date;
+        contentType?: string;
+        tags?: Record<string, string>;
+      };
+    },
   ): StoredSecret => {
     if (secret.value === undefined || secret.value === '') throw new SecretStoreError('not-found', name);
+    const { updatedOn, expiresOn, contentType, tags } = secret.properties;
     return {
       value: secret.value,
-      ...(secret.properties.updatedOn ? { updatedOn: secret.properties.updatedOn } : {}),
+      ...(updatedOn ? { updatedOn } : {}),
+      ...(expiresOn ? { expiresOn } : {}),
+      ...(contentType ? { contentType } : {}),
+      ...(tags && Object.keys(tags).length > 0 ? { tags } : {}),
     };
   };
   return {
     async get(name) {
       try {
-        return toStored(name, await client.getSecret(name));
+        // The signal bounds the whole operation: the bearer challenge, each retry, and a vault that accepted the
+        // connection and never answers.
+        return toStored(name, await client.getSecret(name, { abortSignal: AbortSignal.timeout(timeoutMs) }));
       } catch (error) {
-        throw error instanceof SecretStoreError ? error : storeError(error, name);
+        throw storeError(error, name);
       }
     },
-    async set(name, value) {
+    async set(name, value, attributes = {}) {
       try {
-        return toStored(name, await client.setSecret(name, value));
+        return toStored(
+          name,
+          await client.setSecret(name, value, {
+            ...(attributes.contentType === undefined ? {} : { contentType: attributes.contentType }),
+            ...(attributes.tags === undefined ? {} : { tags: { ...attributes.tags } }),
+            ...(attributes.expiresOn === undefined ? {} : { expiresOn: attributes.expiresOn }),
+            abortSignal: AbortSignal.timeout(timeoutMs),
+          }),
+        );
       } catch (error) {
-        throw error instanceof SecretStoreError ? error : storeError(error, name);
+        throw storeError(error, name);
       }
     },
   };
@@ -155,14 +193,91 @@ export function exchangeError(error: unknown): TokenExchangeError {
   return new TokenExchangeError(reason, codes, { cause: error });
 }
 
-export function createMsalExchange(entra: EntraOptions & { readonly scope: string }): RefreshTokenExchange {
+/**
+ * msal-node's HTTP client with a time limit on every request: its own client bounds GET requests only, and the
+ * token POST is the one that matters. Uses the global fetch, as msal-node's own client does.
+ */
+export function boundedNetworkClient(timeoutMs: number = ENTRA_TIMEOUT_MS): INetworkModule {
+  const send = async <T>(
+    url: string,
+    method: 'GET' | 'POST',
+    options: NetworkRequestOptions | undefined,
+  ): Promise<NetworkResponse<T>> => {
+    const response = await fetch(url, {
+      method,
+      ...(options?.headers ? { headers: options.headers } : {}),
+      ...(method === 'POST' ? { body: options?.body ?? '' } : {}),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    let body: unknown = {};
+    try {
+      body = text === '' ? {} : JSON.parse(text);
+    } catch {
+      // msal reads a non-JSON answer (a proxy's error page) as a failed request from its status.
+    }
+    return {
+      headers: Object.fromEntries(response.headers.entries()),
+      // msal's own client hands the parsed JSON back untyped in the same way.
+      body: body as T,
+      status: response.status,
+    };
+  };
   return {
-    async redeem(app: AppCredentials, refreshToken: string) {
-      // A fresh client per exchange: its cache then holds exactly the refresh token this exchange returned.
-      const client = new ConfidentialClientApplication({
-        auth: { ...msalAuth(entra, app.tenantId, app.clientId), clientSecret: app.clientSecret },
-        system: quietMsal,
-      });
+    sendGetRequestAsync: (url, options) => send(url, 'GET', options),
+    sendPostRequestAsync: (url, options) => send(url, 'POST', options),
+  };
+}
+
+/** msal's settings for the app credential: a client secret, or the certificate's key and thumbprint. */
+export function msalCredential(
+  credential: AppCredential,
+): Pick<NodeAuthOptions, 'clientSecret' | 'clientCertificate'> {
+  if (credential.kind === 'client-secret') return { clientSecret: credential.secret };
+  const parsed = parseCertificatePem(credential.pem);
+  return {
+    clientCertificate: {
+      thumbprintSha256: parsed.thumbprintSha256,
+      privateKey: parsed.privateKey,
+      x5c: parsed.certificatePem,
+    },
+  };
+}
+
+export interface MsalExchangeOptions extends EntraOptions {
+  readonly scope: string;
+  /** Longest one request to Entra ID may take; defaults to ENTRA_TIMEOUT_MS. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The refresh-token grant, made the way the token was issued: a public-client token (device code) as a public
+ * client with no credential, since Entra ID refuses a credential for it (AADSTS700025); a confidential-client
+ * token with the app credential, since Entra ID refuses it without one (AADSTS7000218).
+ */
+export function createMsalExchange(entra: MsalExchangeOptions): RefreshTokenExchange {
+  const networkClient = boundedNetworkClient(entra.timeoutMs);
+  return {
+    async redeem(app: AppCredentials, refreshToken: string, issuedTo: IssuedTo) {
+      const auth = msalAuth(entra, app.tenantId, app.clientId);
+      const system = { ...quietMsal, networkClient };
+      let client: PublicClientApplication | ConfidentialClientApplication;
+      const credential = app.credential;
+      if (issuedTo === 'confidential-client' && credential === undefined) {
+        throw new TokenExchangeError('client-rejected', ['no_app_credential']);
+      }
+      try {
+        // A fresh client per exchange: its cache then holds exactly the refresh token this exchange returned.
+        client =
+          credential === undefined || issuedTo === 'public-client'
+            ? new PublicClientApplication({ auth, system })
+            : new ConfidentialClientApplication({ auth: { ...auth, ...msalCredential(credential) }, system });
+      } catch (error) {
+        if (error instanceof CertificateFormatError) {
+          throw new TokenExchangeError('client-rejected', ['certificate_unreadable'], { cause: error });
+        }
+        throw exchangeError(error);
+      }
       let result;
       try {
         result = await client.acquireTokenByRefreshToken({

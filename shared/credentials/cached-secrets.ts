@@ -6,6 +6,7 @@
 import type { OperatorLog } from './operator-log';
 import {
   SecretStoreError,
+  type SecretAttributes,
   type SecretStore,
   type SecretStoreFailure,
   type StoredSecret,
@@ -80,10 +81,10 @@ export class CachedSecrets {
   }
 
   /** Writes a new version and caches it, so this instance uses what it wrote. */
-  async write(name: string, value: string): Promise<StoredSecret> {
+  async write(name: string, value: string, attributes?: SecretAttributes): Promise<StoredSecret> {
     let written: StoredSecret;
     try {
-      written = await this.options.store.set(name, value);
+      written = await this.options.store.set(name, value, attributes);
     } catch (error) {
       throw asStoreError(error, name);
     }

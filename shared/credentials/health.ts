@@ -21,16 +21,37 @@ export const refreshTokenCheckSchema = checkSchema.extend({
   daysToExpiry: z.number().optional().meta({
     description: 'Days until the stored refresh token expires if the facade stops using it (90-day limit).',
   }),
+  issuedTo: z.enum(['confidential-client', 'public-client']).optional().meta({
+    description:
+      'How the stored refresh token was issued (the bootstrap records it), and so how the facade redeems it.',
+  }),
 });
 
 export const tokenCheckSchema = checkSchema.extend({
   expiresInSeconds: z.number().int().optional(),
 });
 
+export const appCredentialCheckSchema = checkSchema.extend({
+  kind: z.enum(['client-secret', 'certificate']).optional(),
+  expiresOn: z.iso.datetime().optional().meta({
+    description:
+      "When the app credential expires, as Key Vault knows it: the secret's expiry attribute, or the certificate's end of validity.",
+  }),
+  daysToExpiry: z.number().optional(),
+});
+
+export const mfaCheckSchema = checkSchema.extend({
+  lastRefusedAt: z.iso.datetime().optional().meta({
+    description: 'When Partner Center last refused a token for lacking MFA (401, error code 900421).',
+  }),
+});
+
 export const credentialChecksSchema = z.object({
   keyVault: checkSchema,
   token: tokenCheckSchema,
   refreshToken: refreshTokenCheckSchema,
+  appCredential: appCredentialCheckSchema,
+  mfa: mfaCheckSchema,
 });
 export type CredentialChecks = z.infer<typeof credentialChecksSchema>;
 

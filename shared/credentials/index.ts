@@ -12,8 +12,11 @@ export interface AccessTokenSource {
    * Lets the relay skip the fetch deadline (a timer and a race) on nearly every call.
    */
   readyAccessToken(): string | undefined;
-  /** Called when the upstream refused `token` (401), so a renewable source fetches a new one next time. */
-  invalidate(token: string): void;
+  /**
+   * Called when the upstream refused `token` (401), so a renewable source fetches a new one next time.
+   * `mfa-required`: Partner Center said the token lacks an MFA claim (error code 900421).
+   */
+  invalidate(token: string, reason?: 'mfa-required'): void;
   /** Whether retrying after `invalidate` can help; false for a fixed token. */
   readonly renewable: boolean;
 }
@@ -21,7 +24,8 @@ export interface AccessTokenSource {
 /** A token source that can also report its state to the readiness view. */
 export interface CredentialSource extends AccessTokenSource {
   readonly mode: CredentialMode;
-  checkHealth(): Promise<CredentialChecks>;
+  /** Answers within `budgetMs`: a check still running then is reported as failed. */
+  checkHealth(budgetMs: number): Promise<CredentialChecks>;
 }
 
 /** A fixed token from configuration, for local use and the simulator. */
@@ -54,6 +58,8 @@ export class StaticTokenSource implements CredentialSource {
         detail: 'A fixed access token is configured (PARTNER_CENTER_ACCESS_TOKEN); it is not renewed.',
       },
       refreshToken: skipped,
+      appCredential: skipped,
+      mfa: skipped,
     });
   }
 }

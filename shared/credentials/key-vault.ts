@@ -58,13 +58,15 @@ export function createKeyVaultTokenSource(
     secrets: new CachedSecrets({
       store: {
         get: async (name) => (await store()).get(name),
-        set: async (name, value) => (await store()).set(name, value),
+        set: async (name, value, attributes) => (await store()).set(name, value, attributes),
       },
       ttlMs: config.secretCacheTtlMs,
       now,
       log,
     }),
-    exchange: { redeem: async (app, refreshToken) => (await exchange()).redeem(app, refreshToken) },
+    exchange: {
+      redeem: async (app, refreshToken, issuedTo) => (await exchange()).redeem(app, refreshToken, issuedTo),
+    },
     secretNames: config.secretNames,
     writeIntervalMs: config.refreshTokenWriteIntervalMs,
     now,

@@ -5,7 +5,7 @@
  * of the project but its own folder: every layer reports failures in the vocabulary declared here.
  */
 import { type FieldError, ProblemError, type UpstreamErrorInfo } from './problem';
-import { parseUpstreamError } from './upstream-text';
+import { isMfaRequired, MFA_REQUIRED_CODE, parseUpstreamError } from './upstream-text';
 
 /** What an upstream answer carries that a problem needs; the upstream client's replies fit it. */
 export interface UpstreamAnswer {
@@ -129,7 +129,7 @@ export const internalError = (correlationId: string): ProblemError =>
 
 // ---- credentials ----------------------------------------------------------------------------------------
 
-export type KeyVaultFailure = 'not-found' | 'forbidden' | 'unavailable';
+export type KeyVaultFailure = 'not-found' | 'forbidden' | 'unavailable' | 'timeout';
 export type TokenExchangeFailure = 'grant-rejected' | 'client-rejected' | 'unavailable';
 
 export function keyVaultFailure(reason: KeyVaultFailure, secretName: string): ProblemError {
@@ -140,14 +140,25 @@ export function keyVaultFailure(reason: KeyVaultFailure, secretName: string): Pr
       });
     case 'forbidden':
       return new ProblemError('credentials-forbidden', {
-        detail: `Key Vault refused the facade's identity access to ${secretName}. An operator must grant the identity Key Vault Secrets User on the vault (and Secrets Officer on the refresh-token secret only, for rotation; infra/ does both).`,
+        detail: `Key Vault refused the facade's identity access to ${secretName}. An operator must grant the identity Key Vault Secrets User on the vault (and write access to the refresh-token secret alone, for rotation; infra/ grants both).`,
       });
     case 'unavailable':
+    case 'timeout':
       return new ProblemError('credentials-unavailable', {
-        detail:
-          'Key Vault could not be reached and no credentials are cached yet. Try again shortly; if it persists, an operator should check the vault and the network path to it.',
+        detail: `Key Vault ${reason === 'timeout' ? 'did not answer in time' : 'could not be reached'} and no credentials are cached yet. Try again shortly; if it persists, an operator should check the vault and the network path to it.`,
       });
   }
+}
+
+/** The two refusals that mean the refresh token was redeemed as the wrong kind of client (Entra ID's codes). */
+function clientRejectedFix(codes: readonly string[]): string {
+  if (codes.includes('AADSTS700025')) {
+    return `The stored refresh token was issued to a public client (device code) but was redeemed with the app credential: its issued-to tag in Key Vault is wrong. An operator must ${BOOTSTRAP_HINT}.`;
+  }
+  if (codes.includes('AADSTS7000218')) {
+    return `The stored refresh token was issued to a confidential client but was redeemed without the app credential: its issued-to tag in Key Vault is wrong, or the app does not allow public client flows. An operator must ${BOOTSTRAP_HINT}.`;
+  }
+  return 'An operator must store a valid client secret or certificate in Key Vault (see docs/credentials.md).';
 }
 
 /** `codes` are Entra ID's error codes (never a token or a description). */
@@ -160,7 +171,7 @@ export function tokenExchangeFailure(reason: TokenExchangeFailure, codes: readon
       });
     case 'client-rejected':
       return new ProblemError('credentials-rejected', {
-        detail: `Entra ID refused the app's client id or client secret${listed}. An operator must store a valid client secret in Key Vault (see docs/credentials.md).`,
+        detail: `Entra ID refused the app's client id or credential${listed}. ${clientRejectedFix(codes)}`,
       });
     case 'unavailable':
       return new ProblemError('token-service-unavailable', {
@@ -258,6 +269,13 @@ export function upstreamRefusal(
       upstream,
       detail:
         'Partner Center answered 202 Accepted: it took the request for later processing without saying it was applied. Read the referral to see whether it was, before sending it again.',
+    });
+  }
+  if (isMfaRequired(answer.status, answer.body)) {
+    // Tokens minted from a refresh token carry the methods of the original sign-in: only a new one with MFA helps.
+    return new ProblemError('credentials-mfa-required', {
+      upstream,
+      detail: `Partner Center refused the facade's token because the integration user did not sign in with multifactor authentication (error code ${MFA_REQUIRED_CODE}). An operator must ${BOOTSTRAP_HINT}, signing in as the integration user with MFA.`,
     });
   }
   if (answer.status === 401) {

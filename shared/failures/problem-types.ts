@@ -293,8 +293,21 @@ export const problemTypes = {
     retryAfterSeconds: 300,
     reached: 'no',
     mayHaveApplied: 'no',
-    meaning: "Entra ID refused the facade's app client id or secret.",
-    action: 'An operator stores a valid client secret in Key Vault.',
+    meaning:
+      "Entra ID refused the facade's app client id or credential, or the refresh token was redeemed as the wrong kind of client (AADSTS700025, AADSTS7000218).",
+    action:
+      'An operator stores a valid client secret or certificate in Key Vault, or runs the bootstrap again (the detail says which).',
+  },
+  'credentials-mfa-required': {
+    status: 503,
+    title: "The integration user's sign-in lacks MFA",
+    retryAfterSeconds: 300,
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      "Partner Center refused the facade's token with error code 900421: the integration user's sign-in had no multifactor authentication.",
+    action:
+      'An operator runs the bootstrap again, signing in as the integration user with MFA (docs/credentials.md).',
   },
   'token-service-unavailable': {
     status: 503,

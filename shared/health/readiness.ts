@@ -1,7 +1,8 @@
 /**
  * The readiness view: is the configuration valid, can the facade reach Key Vault, can it get a Partner Center
- * token, and how old is the stored refresh token. It reuses the credential caches, so polling it costs at most
- * one Key Vault read per cache TTL and one token exchange per token lifetime. It never carries a secret.
+ * token, how old is the stored refresh token, when does the app credential expire. It reuses the credential
+ * caches, so polling it costs at most one Key Vault read per cache TTL and one token exchange per token lifetime.
+ * It answers within READINESS_BUDGET_MS (4 s) whatever Key Vault and Entra ID do. It never carries a secret.
  */
 import { z } from 'zod';
 import {
@@ -12,6 +13,7 @@ import {
   type CredentialChecks,
 } from '../credentials/health';
 import type { CredentialSource } from '../credentials';
+import { READINESS_BUDGET_MS } from '../credentials/limits';
 import { ProblemError } from '../failures/problem';
 
 export const readinessReportSchema = z
@@ -45,10 +47,12 @@ export async function checkReadiness(
         keyVault: notChecked,
         token: notChecked,
         refreshToken: notChecked,
+        appCredential: notChecked,
+        mfa: notChecked,
       },
     };
   }
-  const checks: CredentialChecks = await source.checkHealth();
+  const checks: CredentialChecks = await source.checkHealth(READINESS_BUDGET_MS);
   const failed = Object.values(checks).some((check) => check.status === 'fail');
   return {
     status: failed ? 'not-ready' : 'ready',

@@ -8,6 +8,7 @@ import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import type { AccessTokenSource } from '../credentials';
 import { tokenTimeout, type UnreachableReason } from '../failures/failure-map';
 import { ProblemError } from '../failures/problem';
+import { isMfaRequired } from '../failures/upstream-text';
 
 /** A call on one referral. */
 export interface ReferralCall {
@@ -103,7 +104,10 @@ export class PartnerCenterClient {
     const token = this.options.tokens.readyAccessToken() ?? (await this.tokenWithin(timeoutMs, 0));
     const reply = await this.sendOnce(call, token, timeoutMs);
     if (reply.status === 401 && this.options.tokens.renewable) {
-      this.options.tokens.invalidate(token);
+      this.options.tokens.invalidate(
+        token,
+        isMfaRequired(reply.status, reply.body) ? 'mfa-required' : undefined,
+      );
       return this.sendOnce(call, await this.tokenWithin(timeoutMs, 1), timeoutMs);
     }
     return reply;

@@ -227,7 +227,14 @@ describe('GET /api/health/ready', () => {
     assert.equal(report.credentialMode, 'key-vault');
     assert.deepEqual(
       Object.fromEntries(Object.entries(report.checks).map(([name, check]) => [name, check.status])),
-      { configuration: 'pass', keyVault: 'pass', token: 'pass', refreshToken: 'pass' },
+      {
+        configuration: 'pass',
+        keyVault: 'pass',
+        token: 'pass',
+        refreshToken: 'pass',
+        appCredential: 'pass',
+        mfa: 'skipped',
+      },
     );
     assert.equal(report.checks.refreshToken.ageDays, 10);
     assert.equal(report.checks.refreshToken.daysToExpiry, 80);

@@ -1,14 +1,23 @@
 /**
  * A local Key Vault that speaks the protocol the real `SecretClient` uses: an unauthenticated first request gets
  * the 401 bearer challenge, then `GET /secrets/{name}[/{version}]` and `PUT /secrets/{name}` with
- * `{ value, id, attributes }`. Secrets keep every version, as Key Vault does.
+ * `{ value, id, contentType, tags, attributes }` (`attributes.exp` is the secret's expiry, epoch seconds: Key Vault
+ * REST "Set Secret"). Secrets keep every version with its own content type and tags, as Key Vault does.
  */
 import { randomBytes } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
+import type { ServerResponse } from 'node:http';
 import { sendJson, startHttpsServer } from './https-fake';
 import type { TestCertificate } from './tls';
 
-interface Version {
+export interface SeedAttributes {
+  readonly contentType?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Epoch ms. */
+  readonly expires?: number;
+}
+
+interface Version extends SeedAttributes {
   readonly id: string;
   readonly value: string;
   readonly updated: number;
@@ -30,8 +39,14 @@ export interface FakeKeyVault {
   down: boolean;
   /** While true, writes get 403, as for an identity with the Secrets User role only. */
   refuseWrites: boolean;
-  seed(name: string, value: string, updatedAt?: number): void;
+  /** While true, every request is read and never answered: the connection stays open, as with a hung vault. */
+  stalled: boolean;
+  /** Requests received while stalled. */
+  readonly stalledRequests: () => number;
+  seed(name: string, value: string, updatedAt?: number, attributes?: SeedAttributes): void;
   value(name: string): string | undefined;
+  /** The content type, tags and expiry of the latest version. */
+  attributes(name: string): SeedAttributes | undefined;
   versions(name: string): readonly string[];
   reads(name?: string): number;
   writes(name?: string): number;
@@ -51,18 +66,22 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions): Promise<F
   const calls: VaultCall[] = [];
   let url = '';
 
-  const store = (name: string, value: string, updated: number): Version => {
-    const version: Version = { id: randomBytes(16).toString('hex'), value, updated };
+  const held = new Set<ServerResponse>();
+  const store = (name: string, value: string, updated: number, attributes: SeedAttributes = {}): Version => {
+    const version: Version = { id: randomBytes(16).toString('hex'), value, updated, ...attributes };
     secrets.set(name, [...(secrets.get(name) ?? []), version]);
     return version;
   };
   const bundle = (name: string, version: Version) => ({
     value: version.value,
     id: `${url}/secrets/${name}/${version.id}`,
+    ...(version.contentType === undefined ? {} : { contentType: version.contentType }),
+    ...(version.tags === undefined ? {} : { tags: version.tags }),
     attributes: {
       enabled: true,
       created: Math.floor(version.updated / 1_000),
       updated: Math.floor(version.updated / 1_000),
+      ...(version.expires === undefined ? {} : { exp: Math.floor(version.expires / 1_000) }),
       recoveryLevel: 'Recoverable+Purgeable',
     },
   });
@@ -70,6 +89,10 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions): Promise<F
   const server = await startHttpsServer(options.certificate, (request, body, response) => {
     if (vault.down) {
       response.socket?.destroy();
+      return;
+    }
+    if (vault.stalled) {
+      held.add(response);
       return;
     }
     if (request.headers.authorization !== `Bearer ${accessToken}`) {
@@ -101,8 +124,18 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions): Promise<F
       return;
     }
     if (request.method === 'PUT') {
-      const { value } = JSON.parse(body) as { value: string };
-      sendJson(response, 200, bundle(name, store(name, value, now())));
+      const put = JSON.parse(body) as {
+        value: string;
+        contentType?: string;
+        tags?: Record<string, string>;
+        attributes?: { exp?: number };
+      };
+      const attributes: SeedAttributes = {
+        ...(put.contentType === undefined ? {} : { contentType: put.contentType }),
+        ...(put.tags === undefined ? {} : { tags: put.tags }),
+        ...(put.attributes?.exp === undefined ? {} : { expires: put.attributes.exp * 1_000 }),
+      };
+      sendJson(response, 200, bundle(name, store(name, put.value, now(), attributes)));
       return;
     }
     const versions = secrets.get(name) ?? [];
@@ -131,14 +164,30 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions): Promise<F
     calls,
     down: false,
     refuseWrites: false,
-    seed: (name, value, updatedAt) => {
-      store(name, value, updatedAt ?? now());
+    stalled: false,
+    stalledRequests: () => held.size,
+    seed: (name, value, updatedAt, attributes) => {
+      store(name, value, updatedAt ?? now(), attributes);
     },
     value: (name) => secrets.get(name)?.at(-1)?.value,
+    attributes: (name) => {
+      const latest = secrets.get(name)?.at(-1);
+      if (!latest) return undefined;
+      const { contentType, tags, expires } = latest;
+      return {
+        ...(contentType === undefined ? {} : { contentType }),
+        ...(tags === undefined ? {} : { tags }),
+        ...(expires === undefined ? {} : { expires }),
+      };
+    },
     versions: (name) => (secrets.get(name) ?? []).map((version) => version.value),
     reads: (name) => count('GET', name),
     writes: (name) => count('PUT', name),
-    close: () => server.close(),
+    close: async () => {
+      for (const response of held) response.destroy();
+      held.clear();
+      await server.close();
+    },
   };
   return vault;
 }

@@ -5,7 +5,7 @@
  */
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/simulator/server';
-import { defaultSecretNames, loadConfig } from '../../shared/config';
+import { defaultSecretNames, loadConfig, type KeyVaultCredentialsConfig } from '../../shared/config';
 import { createServices, type FacadeServices } from '../../shared/app/services';
 import { startFakeEntra, type FakeEntra } from './fake-entra';
 import { startFakeKeyVault, type FakeKeyVault } from './fake-key-vault';
@@ -19,6 +19,8 @@ export interface KeyVaultStack {
   readonly services: FacadeServices;
   readonly host: LocalHost;
   readonly api: string;
+  /** The facade's Key Vault settings, for a bootstrap against the same vault. */
+  readonly keyVault: KeyVaultCredentialsConfig;
   /** Sends a request to the facade and records the body in the leak guard. */
   call(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: string }>;
   close(): Promise<void>;
@@ -32,6 +34,10 @@ export interface KeyVaultStackOptions {
   /** When Key Vault's refresh token was stored, epoch ms. */
   readonly refreshTokenStoredAt?: number;
   readonly simulator?: Omit<SimulatorOptions, 'accessToken'>;
+  /** False leaves the vault empty, for a bootstrap to fill before the first call. */
+  readonly seed?: boolean;
+  /** Points the facade at another Key Vault URL (a black hole, say) instead of the fake vault. */
+  readonly vaultUrl?: string;
 }
 
 /** Puts the four secrets where a bootstrap would have left them. */
@@ -50,31 +56,31 @@ export async function startKeyVaultStack(options: KeyVaultStackOptions): Promise
     tenantId: entra.tenantId,
     ...(options.now ? { now: options.now } : {}),
   });
-  seedVault(vault, entra, options.refreshTokenStoredAt);
+  if (options.seed !== false) seedVault(vault, entra, options.refreshTokenStoredAt);
   const upstreamToken = `pc-${entra.clientId}-token`;
   entra.defaultAccessToken = upstreamToken;
   const simulator = await startSimulator({ ...options.simulator, accessToken: upstreamToken });
-  const services = createServices(
-    loadConfig({
-      PARTNER_CENTER_BASE_URL: simulator.url,
-      KEY_VAULT_URL: vault.url,
-      AZURE_AUTHORITY_HOST: entra.url,
-      ...options.env,
-    }),
-    {
-      keyVault: {
-        credential: vault.credential,
-        // The local vault's name is not *.vault.azure.net, and its certificate is the test's own.
-        secretClientOptions: {
-          tlsOptions: { ca: options.certificate.cert },
-          disableChallengeResourceVerification: true,
-          retryOptions: { maxRetries: 0 },
-        },
-        log: options.guard.operatorLog,
-        ...(options.now ? { now: options.now } : {}),
+  const config = loadConfig({
+    PARTNER_CENTER_BASE_URL: simulator.url,
+    KEY_VAULT_URL: options.vaultUrl ?? vault.url,
+    AZURE_AUTHORITY_HOST: entra.url,
+    ...options.env,
+  });
+  if (config.credentials.mode !== 'key-vault') throw new Error('the stack runs in Key Vault mode');
+  const keyVault = config.credentials.keyVault;
+  const services = createServices(config, {
+    keyVault: {
+      credential: vault.credential,
+      // The local vault's name is not *.vault.azure.net, and its certificate is the test's own.
+      secretClientOptions: {
+        tlsOptions: { ca: options.certificate.cert },
+        disableChallengeResourceVerification: true,
+        retryOptions: { maxRetries: 0 },
       },
+      log: options.guard.operatorLog,
+      ...(options.now ? { now: options.now } : {}),
     },
-  );
+  });
   const host = await startLocalHost({
     services: () => services,
     log: (_level, message) => {
@@ -89,6 +95,7 @@ export async function startKeyVaultStack(options: KeyVaultStackOptions): Promise
     services,
     host,
     api,
+    keyVault,
     call: async (path, init) => {
       const response = await fetch(api + path, init);
       const body = await response.text();
