@@ -32,11 +32,22 @@ var actions = empty(actionGroupResourceId)
     }
 
 // Operator events after which callers get 503 until an operator acts (docs/credentials.md, "When something goes
-// wrong"): the refresh token or the app registration was refused, or a secret cannot be read.
+// wrong"): the refresh token or the app registration was refused or has expired, a secret cannot be read, or
+// Partner Center refused a token whose sign-in had no MFA.
 var credentialFailureEvents = [
   'refresh-token-rejected'
   'app-credentials-rejected'
   'credentials-unreadable'
+  'refresh-token-expired'
+  'app-credential-expired'
+  'credentials-mfa-required'
+]
+
+// Logged from 14 days before the refresh token's 90-day limit or the app credential's expiry, at most hourly, after
+// a token renewal or a readiness check: time to act before calls start failing.
+var credentialExpiringEvents = [
+  'refresh-token-expiring'
+  'app-credential-expiring'
 ]
 
 resource credentialsFailing 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
@@ -120,8 +131,43 @@ resource refreshTokenAgeing 'Microsoft.Insights/scheduledQueryRules@2023-12-01' 
   }
 }
 
+resource credentialsExpiring 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-credentials-expiring'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Referrals facade: refresh token or app credential expires within 14 days'
+    description: 'The facade logged ${join(credentialExpiringEvents, ', ')}. Renew before the date in the event (docs/credentials.md): calls fail with 503 once it passes.'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsightsResourceId
+    ]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT2H'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | extend event = tostring(parse_json(message).event) | where event in (${join(map(credentialExpiringEvents, event => '\'${event}\''), ', ')}) | project timestamp, event, message'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}
+
 @description('Names of the alert rules.')
 output names array = [
   credentialsFailing.name
   refreshTokenAgeing.name
+  credentialsExpiring.name
 ]

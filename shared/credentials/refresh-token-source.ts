@@ -43,13 +43,16 @@ export const issuedToTag = 'issued-to';
 /** Tag on the refresh-token secret: the name of the secret holding the app credential it is redeemed with. */
 export const appCredentialTag = 'app-credential';
 
-/** Operator events an alert rule may key on. Their names are a contract: docs/credentials.md lists them. */
+/**
+ * Operator events an alert rule may key on, with their levels. Their names are a contract: docs/credentials.md
+ * lists them, and infra/app/alerts.bicep watches them (a test checks that it watches every error-level one).
+ */
 export const operatorEvents = {
-  refreshTokenExpiring: 'refresh-token-expiring',
-  refreshTokenExpired: 'refresh-token-expired',
-  appCredentialExpiring: 'app-credential-expiring',
-  appCredentialExpired: 'app-credential-expired',
-  mfaRequired: 'credentials-mfa-required',
+  refreshTokenExpiring: { event: 'refresh-token-expiring', level: 'warn' },
+  refreshTokenExpired: { event: 'refresh-token-expired', level: 'error' },
+  appCredentialExpiring: { event: 'app-credential-expiring', level: 'warn' },
+  appCredentialExpired: { event: 'app-credential-expired', level: 'error' },
+  mfaRequired: { event: 'credentials-mfa-required', level: 'error' },
 } as const;
 
 export interface SecretNames {
@@ -148,7 +151,7 @@ export class RefreshTokenSource implements CredentialSource {
     if (this.current?.token === token) this.current = undefined;
     if (reason === 'mfa-required') {
       this.mfaRefusedAt = this.options.now();
-      this.logAtMostHourly('error', operatorEvents.mfaRequired, {
+      this.logAtMostHourly(operatorEvents.mfaRequired, {
         code: '900421',
         action:
           'run the bootstrap again and sign in as the integration user with MFA: npm run bootstrap -- --vault <vault URL> (docs/credentials.md)',
@@ -346,7 +349,10 @@ export class RefreshTokenSource implements CredentialSource {
     throw error;
   }
 
-  private logAtMostHourly(level: keyof OperatorLog, event: string, fields: LogFields): void {
+  private logAtMostHourly(
+    { event, level }: (typeof operatorEvents)[keyof typeof operatorEvents],
+    fields: LogFields,
+  ): void {
     const now = this.options.now();
     const last = this.lastLogged.get(event);
     if (last !== undefined && now - last < EVENT_REPEAT_MS) return;
@@ -360,7 +366,6 @@ export class RefreshTokenSource implements CredentialSource {
     if (refreshToken !== undefined && refreshToken.daysToExpiry < WARN_DAYS_TO_EXPIRY) {
       const expired = refreshToken.daysToExpiry <= 0;
       this.logAtMostHourly(
-        expired ? 'error' : 'warn',
         expired ? operatorEvents.refreshTokenExpired : operatorEvents.refreshTokenExpiring,
         {
           secret: this.options.secretNames.refreshToken,
@@ -378,7 +383,6 @@ export class RefreshTokenSource implements CredentialSource {
     if (daysToExpiry >= WARN_DAYS_TO_EXPIRY) return;
     const expired = daysToExpiry <= 0;
     this.logAtMostHourly(
-      expired ? 'error' : 'warn',
       expired ? operatorEvents.appCredentialExpired : operatorEvents.appCredentialExpiring,
       {
         secret: app.secret,

@@ -10,8 +10,12 @@ import type { DeployedResource } from './support/arm';
 import { skipWithoutBicep } from './support/compile';
 import { at, deployed, ofType, provision, single, text } from './support/deployment';
 import { repositoryRoot } from './support/paths';
+import { operatorEvents } from '../../shared/credentials/refresh-token-source';
 
-/** `log.error('event', …)` calls in shared/credentials, by level. */
+/**
+ * The operator events the credential code emits, by level: `log.error('event', …)` calls in shared/credentials,
+ * and the declared `operatorEvents`.
+ */
 function emittedEvents(): Map<string, string> {
   const directory = join(repositoryRoot, 'shared', 'credentials');
   const events = new Map<string, string>();
@@ -21,6 +25,7 @@ function emittedEvents(): Map<string, string> {
       if (match[1] && match[2]) events.set(match[2], match[1]);
     }
   }
+  for (const { event, level } of Object.values(operatorEvents)) events.set(event, level);
   return events;
 }
 
@@ -83,6 +88,16 @@ describe('credential alerts', { skip: skipWithoutBicep() }, () => {
     );
     assert.match(query, /OperationName == "SecretSet"/);
     assert.match(query, /AppTraces/);
+  });
+
+  it('warn hourly from 14 days before the refresh token or the app credential expires', () => {
+    const rule = ruleNamed('-credentials-expiring');
+    assert.equal(at(rule, 'properties.evaluationFrequency'), 'PT1H');
+    assert.equal(at(rule, 'properties.severity'), 2);
+    assert.deepEqual(quotedEvents(queryOf(rule)).sort(), [
+      'app-credential-expiring',
+      'refresh-token-expiring',
+    ]);
   });
 
   it('are enabled, and notify the action group the azd environment names', () => {
