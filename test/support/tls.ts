@@ -13,25 +13,30 @@ export interface TestCertificate {
   readonly key: string;
 }
 
-export function makeLoopbackCertificate(): TestCertificate {
-  const dir = mkdtempSync(join(tmpdir(), 'facade-tls-'));
+/**
+ * A self-signed certificate and its key, made by openssl (Node cannot make X.509) in a folder deleted at once.
+ * `keyArguments` choose the key (`-newkey …`); `extra` adds what the caller needs, such as subject names.
+ */
+export function selfSignedCertificate(
+  keyArguments: readonly string[],
+  subject: string,
+  validDays: number,
+  extra: readonly string[] = [],
+): TestCertificate {
+  const dir = mkdtempSync(join(tmpdir(), 'facade-cert-'));
   try {
     execFileSync(
       'openssl',
       [
         'req',
         '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
+        ...keyArguments,
         '-nodes',
         '-days',
-        '1',
+        String(validDays),
         '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        subject,
+        ...extra,
         '-keyout',
         join(dir, 'key.pem'),
         '-out',
@@ -46,6 +51,15 @@ export function makeLoopbackCertificate(): TestCertificate {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export function makeLoopbackCertificate(): TestCertificate {
+  return selfSignedCertificate(
+    ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+    '/CN=127.0.0.1',
+    1,
+    ['-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+  );
 }
 
 /**
