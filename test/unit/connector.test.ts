@@ -65,16 +65,21 @@ describe('it is made for makers', () => {
     assert.equal(actionFor('CloseWon')['summary'], 'Close a referral as won');
   });
 
-  it('offers Prefer as an advanced "Return the updated referral" choice and If-Match as an advanced ETag', () => {
+  it('offers Prefer as an advanced "Return the updated referral" choice, in plain words, and If-Match as an advanced ETag', () => {
     for (const operation of simplifiedOperations) {
       const parameters = actions.find((action) => action.path.endsWith(`/${operation.name}`))?.operation
         .parameters;
       const prefer = parameters?.find((parameter) => parameter['name'] === 'Prefer');
       const ifMatch = parameters?.find((parameter) => parameter['name'] === 'If-Match');
       assert.ok(prefer && ifMatch, operation.name);
-      assert.equal(prefer['x-ms-summary'], 'Return the updated referral');
+      assert.equal(prefer['x-ms-summary'], 'Return the Updated Referral');
       assert.equal(prefer['x-ms-visibility'], 'advanced');
       assert.deepEqual(prefer['enum'], ['return=representation', 'return=minimal']);
+      assert.deepEqual(prefer['x-ms-enum-values'], [
+        { value: 'return=representation', displayName: 'Return the updated referral' },
+        { value: 'return=minimal', displayName: 'Return nothing' },
+      ]);
+      assert.doesNotMatch(text(prefer['description']), /return=|204|200|header/);
       assert.equal(ifMatch['x-ms-summary'], 'ETag');
       assert.equal(ifMatch['x-ms-visibility'], 'advanced');
     }
