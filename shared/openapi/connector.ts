@@ -150,7 +150,7 @@ export function renderConnector(model: ApiModel, options: { readonly host?: stri
     info: {
       title: CONNECTOR_TITLE,
       description:
-        'Update Partner Center referrals with plain actions: accept, decline, close as won or lost, add a seller, update deal details or set a status, and find referrals by your CRM id.',
+        'Update Partner Center referrals with plain actions: accept, decline, close as won or lost, add a seller, update deal details or set a status, and find referrals by your CRM ID.',
       version,
       contact: apiContact,
     },

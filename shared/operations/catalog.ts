@@ -104,7 +104,7 @@ const updateDetails = defineOperation({
   name: 'update-details',
   summary: 'Update deal details of a referral',
   description:
-    'Replaces any of the deal value, currency, estimated closing date, notes and your CRM reference id. Fields left out are not changed.',
+    'Replaces any of the deal value, currency, estimated closing date, notes and your CRM reference ID. Fields left out are not changed.',
   body: z
     .object({
       dealValue: optionalField(dealValueSchema),

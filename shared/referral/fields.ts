@@ -106,7 +106,7 @@ export const externalReferenceIdSchema = z
   .min(1, 'must not be empty')
   .meta({
     title: 'External reference id',
-    description: 'Your own CRM id for this referral, for example a Dynamics 365 opportunity id.',
+    description: 'Your own CRM ID for this referral, for example a Dynamics 365 opportunity ID.',
     examples: ['OPP-2026-0042'],
   });
 

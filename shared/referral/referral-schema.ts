@@ -35,13 +35,13 @@ const addressSchema = z
 
 export const referralSchema = z
   .looseObject({
-    id: text('Referral id', 'The Partner Center id of the referral (a GUID).'),
+    id: text('Referral id', 'The Partner Center ID of the referral (a GUID).'),
     engagementId: text(
       'Engagement id',
       'Groups the copies of one shared deal, such as yours and Microsoft’s.',
     ),
     name: text('Name', 'The referral name.'),
-    externalReferenceId: text('External reference id', 'Your own CRM id for this referral.'),
+    externalReferenceId: text('External reference id', 'Your own CRM ID for this referral.'),
     status: text('Status', `The status: ${referralStatuses.join(', ')}.`),
     substatus: text('Substatus', `The substatus: ${referralSubstatuses.join(', ')}.`),
     statusReason: text('Status reason', 'Free text explaining the status.'),
