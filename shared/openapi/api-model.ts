@@ -261,8 +261,7 @@ export const localHostOnlyKinds: readonly ProblemKind[] = ['route-not-found', 'm
 /** A relayed Partner Center 4xx the table cannot list by number, declared because Partner Center does send it. */
 const RELAYED_UNPROCESSABLE = 422;
 
-const PLATFORM_401 =
-  'The function key is missing or wrong: the platform answers 401 with no body. With a problem body, Partner Center refused the facade’s own credentials.';
+const PLATFORM_401 = 'The function key is missing or wrong: the platform answers 401 with no body.';
 
 function statusesOf(type: ProblemType): number[] {
   return [type.status, ...(type.statuses ?? [])];
@@ -297,7 +296,9 @@ function problemResponses(kinds: readonly ProblemKind[], secured: boolean): ApiR
       return {
         status: String(status),
         description:
-          status === 401 && secured ? `${PLATFORM_401} ${group.length > 0 ? text : ''}`.trim() : text,
+          status === 401 && secured
+            ? `${PLATFORM_401}${group.length > 0 ? ` With a problem body: ${text}` : ''}`
+            : text,
         ...(group.length > 0 ? { schema: 'Problem', contentType: PROBLEM_CONTENT_TYPE } : {}),
         headers: [correlationHeader, ...(retries ? [retryAfterHeader] : [])],
       };
