@@ -26,7 +26,15 @@ async function main(): Promise<void> {
     env['PARTNER_CENTER_BASE_URL'] = simulator.url;
     env['PARTNER_CENTER_ACCESS_TOKEN'] = accessToken;
   }
-  const services = lazyServices(env);
+  const services = lazyServices(
+    env,
+    simulator
+      ? {
+          staticTokenDescription:
+            "The embedded simulator's token, made up at start-up: no Partner Center credentials are configured.",
+        }
+      : {},
+  );
   const host = await startLocalHost({ services, port, host: process.env['HOST'] ?? '127.0.0.1' });
   const base = `http://localhost:${new URL(host.url).port}/api`;
 
@@ -43,8 +51,9 @@ async function main(): Promise<void> {
       `  ${seededIds.received}  New/Received (incoming)`,
       `  ${seededIds.active}  Active/Accepted`,
       `  ${seededIds.closedWon}  Closed/Won`,
+      // Changes nothing the README's examples depend on: they close this referral later, in their own order.
       'Try:',
-      `  curl -i -X POST ${base}/referrals/${seededIds.active}/close-won -H 'Content-Type: application/json' -H 'Prefer: return=representation' -d '{"dealValue":10000,"currency":"USD"}'`,
+      `  curl -i -X POST ${base}/referrals/${seededIds.active}/update-details -H 'Content-Type: application/json' -H 'Prefer: return=representation' -d '{"notes":"Tried from the start-up banner"}'`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -34,12 +34,14 @@ export interface ServiceOptions {
   readonly strategies?: readonly RetryStrategy[];
   /** A per-attempt limit below the configurable minimum, so timeouts can be exercised quickly. */
   readonly attemptTimeoutMs?: number;
+  /** Readiness's word for a static token that nobody configured, such as the one `npm start` makes up. */
+  readonly staticTokenDescription?: string;
 }
 
 function createCredentialSource(config: CredentialsConfig, options: ServiceOptions): CredentialSource {
   switch (config.mode) {
     case 'static-token':
-      return new StaticTokenSource(config.accessToken);
+      return new StaticTokenSource(config.accessToken, options.staticTokenDescription);
     case 'key-vault':
       return createKeyVaultTokenSource(config.keyVault, options.keyVault);
   }

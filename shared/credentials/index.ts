@@ -32,7 +32,11 @@ export interface CredentialSource extends AccessTokenSource {
 export class StaticTokenSource implements CredentialSource {
   readonly renewable = false;
   readonly mode = 'static-token';
-  constructor(private readonly token: string) {}
+  constructor(
+    private readonly token: string,
+    /** What readiness says about the token: where it came from matters to whoever reads the report. */
+    private readonly description = 'A fixed access token is configured (PARTNER_CENTER_ACCESS_TOKEN); it is not renewed.',
+  ) {}
 
   getAccessToken(): Promise<string> {
     return Promise.resolve(this.token);
@@ -55,7 +59,7 @@ export class StaticTokenSource implements CredentialSource {
       keyVault: skipped,
       token: {
         status: 'pass',
-        detail: 'A fixed access token is configured (PARTNER_CENTER_ACCESS_TOKEN); it is not renewed.',
+        detail: this.description,
       },
       refreshToken: skipped,
       appCredential: skipped,

@@ -5,6 +5,7 @@
 import type { CallContext } from '../call/context';
 import type { RenderedResponse } from '../failures/problem';
 import { isEntityTag, quoteEtag } from '../http/etag';
+import { needsNormalizing, normalizeReferral } from '../referral/representation';
 import type { UpstreamReply } from '../upstream/client';
 
 /**
@@ -67,21 +68,25 @@ export type ExtraHeaders = Readonly<Record<string, string>>;
 
 const withEtag = (etag: string | undefined): ExtraHeaders => (etag ? { ETag: etag } : {});
 
-/** 200 with the referral the reply carries. */
+/**
+ * 200 with the referral the reply carries, its amounts as the decimal strings the descriptions declare. The
+ * upstream's bytes are passed on as they are unless an amount must be reshaped.
+ */
 export function referralAnswer(
   call: CallContext,
   reply: UpstreamReply,
   extra: ExtraHeaders,
 ): RenderedResponse {
+  const referral = readReferral(reply);
   return {
     status: 200,
     headers: {
       'Content-Type': 'application/json',
       'MS-CorrelationId': call.correlationId,
-      ...withEtag(etagOf(reply, readReferral(reply))),
+      ...withEtag(etagOf(reply, referral)),
       ...extra,
     },
-    body: reply.body,
+    body: needsNormalizing(referral) ? JSON.stringify(normalizeReferral(referral)) : reply.body,
   };
 }
 

@@ -264,7 +264,7 @@ export function upstreamRefusal(
 ): ProblemError {
   const retryAfter = seconds(context.retryAfterMs);
   const upstream = upstreamInfo(answer);
-  if (answer.status === 202) {
+  if (answer.status === 202 && subject.kind === 'update') {
     return new ProblemError('outcome-unknown', {
       upstream,
       detail:

@@ -4,7 +4,8 @@
  * documents cannot drift apart or away from the code.
  */
 import type { z } from 'zod';
-import { problemSchema } from '../failures/problem';
+import { PROBLEM_CONTENT_TYPE, problemSchema } from '../failures/problem';
+import { problemTypes, type ProblemKind, type ProblemType } from '../failures/problem-types';
 import { documentedSamples } from '../operations/samples';
 import type { OperationDefinition } from '../operations/definition';
 import { REFERRAL_ID_PATTERN } from '../referral/referral-id';
@@ -15,6 +16,7 @@ import { webhookOutcomeSchema } from '../webhooks/intake';
 import { readinessReportSchema } from '../health/readiness';
 import { endpointTexts, healthSchema } from './endpoints';
 import { jsonSchemaOf, type JsonSchema } from './json-schema';
+import { titleCase, withTitleCase } from './title-case';
 
 /** The parts of a route table entry the description needs (functions/routes.ts satisfies it structurally). */
 export interface DescribedRoute {
@@ -33,6 +35,8 @@ export interface ApiParameter {
   readonly required: boolean;
   readonly title: string;
   readonly description: string;
+  /** What the connector tells makers instead, where `description` speaks HTTP. */
+  readonly makerDescription?: string;
   readonly schema: JsonSchema;
   /** Shown only under "advanced" in low-code designers. */
   readonly advanced?: boolean;
@@ -41,12 +45,20 @@ export interface ApiParameter {
   readonly notInConnector?: boolean;
 }
 
+export interface ApiHeader {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+}
+
 export interface ApiResponse {
+  /** A status code, or a range such as `4XX` (OpenAPI 3 only: Swagger 2.0 has no ranges). */
   readonly status: string;
   readonly description: string;
   /** A key of `schemas`; absent for empty bodies. */
   readonly schema?: string;
   readonly contentType?: string;
+  readonly headers: readonly ApiHeader[];
 }
 
 export interface ApiOperation {
@@ -86,8 +98,8 @@ const referralIdParameter: ApiParameter = {
   name: 'id',
   in: 'path',
   required: true,
-  title: 'Referral id',
-  description: 'The Partner Center id of the referral (a GUID), as in the referral link or a search result.',
+  title: 'Referral ID',
+  description: 'The Partner Center ID of the referral (a GUID), as in the referral link or a search result.',
   schema: { type: 'string', pattern: REFERRAL_ID_PATTERN.source },
 };
 
@@ -95,7 +107,7 @@ const correlationIdParameter: ApiParameter = {
   name: 'MS-CorrelationId',
   in: 'header',
   required: false,
-  title: 'Correlation id',
+  title: 'Correlation ID',
   description:
     'A GUID to trace this call in logs and with Partner Center support; one is made up when left out.',
   schema: { type: 'string' },
@@ -106,14 +118,16 @@ const preferParameter: ApiParameter = {
   name: 'Prefer',
   in: 'header',
   required: false,
-  title: 'Return the updated referral',
+  title: 'Return the Updated Referral',
   description:
     'return=representation answers 200 with the updated referral (its fields become dynamic content); return=minimal, or leaving it out, answers 204 with no body.',
+  makerDescription:
+    'Choose Return the updated referral to get the referral as it is after the update, so later steps can use its fields. Leave empty when later steps do not need it.',
   schema: { type: 'string', enum: ['return=representation', 'return=minimal'] },
   advanced: true,
   enumNames: [
-    { value: 'return=representation', displayName: 'Yes' },
-    { value: 'return=minimal', displayName: 'No' },
+    { value: 'return=representation', displayName: 'Return the updated referral' },
+    { value: 'return=minimal', displayName: 'Return nothing' },
   ],
 };
 
@@ -122,7 +136,7 @@ const returnQueryParameter: ApiParameter = {
   name: 'return',
   in: 'query',
   required: false,
-  title: 'Return the updated referral',
+  title: 'Return the Updated Referral',
   description:
     'For callers that cannot set headers: representation is the same as Prefer: return=representation, minimal the same as leaving it out. It wins over the header.',
   schema: { type: 'string', enum: ['representation', 'minimal'] },
@@ -137,24 +151,158 @@ const ifMatchParameter: ApiParameter = {
   title: 'ETag',
   description:
     "The referral's ETag from an earlier read: the update is refused (412) if the referral changed since. Leave empty to update regardless.",
+  makerDescription:
+    "The referral's ETag from an earlier Get a referral or Find referrals step: the update is refused if someone changed the referral since. Leave empty to update regardless.",
   schema: { type: 'string' },
   advanced: true,
 };
 
-const problem = (status: string, description: string): ApiResponse => ({
-  status,
+const header = (name: string, title: string, description: string): ApiHeader => ({
+  name,
+  title,
   description,
-  schema: 'Problem',
-  contentType: 'application/problem+json',
 });
 
-const upstreamProblems: readonly ApiResponse[] = [
-  problem('404', 'The referral does not exist or the facade’s Partner Center user cannot see it.'),
-  problem('429', 'Partner Center is throttling; retry after Retry-After seconds.'),
-  problem('502', 'Partner Center failed or could not be reached.'),
-  problem('503', 'The facade is not configured, or Partner Center is unavailable.'),
-  problem('504', 'Partner Center did not answer in time.'),
+/** Sent with every answer, success or problem. */
+const correlationHeader = header(
+  'MS-CorrelationId',
+  'Correlation ID',
+  'The ID of this call, yours or one made up; quote it when asking for support.',
+);
+const etagHeader = header(
+  'ETag',
+  'ETag',
+  "The referral's ETag after the call, when Partner Center reports one; give it as the ETag of a later update.",
+);
+const preferenceAppliedHeader = header(
+  'Preference-Applied',
+  'Preference Applied',
+  'return=representation when the answer carries the updated referral.',
+);
+const memberOutcomeHeader = header(
+  'Member-Outcome',
+  'Member Outcome',
+  'added, or already-present when that email was already on the team and nothing was written.',
+);
+const retryAfterHeader = header(
+  'Retry-After',
+  'Retry After',
+  'How many seconds to wait before sending the call again.',
+);
+
+const success = (
+  status: string,
+  description: string,
+  schema: string | undefined,
+  headers: readonly ApiHeader[] = [],
+): ApiResponse => ({
+  status,
+  description,
+  ...(schema ? { schema } : {}),
+  headers: [correlationHeader, ...headers],
+});
+
+/**
+ * The problem kinds each kind of endpoint can answer. The statuses come from the failure map's table
+ * (shared/failures/problem-types.ts), so a kind that changes status changes every description with it; a test
+ * checks that every kind is declared somewhere but the local host's own answers to unknown paths and methods.
+ */
+const facadeKinds: readonly ProblemKind[] = ['invalid-request', 'internal-error', 'misconfigured'];
+const tokenKinds: readonly ProblemKind[] = [
+  'credentials-missing',
+  'credentials-forbidden',
+  'credentials-unavailable',
+  'credentials-expired',
+  'credentials-rejected',
+  'credentials-mfa-required',
+  'token-service-unavailable',
 ];
+const upstreamKinds: readonly ProblemKind[] = [
+  'upstream-rejected',
+  'upstream-unauthorized',
+  'upstream-forbidden',
+  'upstream-throttled',
+  'upstream-unavailable',
+  'upstream-error',
+  'upstream-timeout',
+  'upstream-unreachable',
+  'upstream-invalid-response',
+];
+const bodyKinds: readonly ProblemKind[] = ['payload-too-large', 'unsupported-media-type'];
+const writeKinds: readonly ProblemKind[] = [
+  'referral-not-found',
+  'upstream-conflict',
+  'etag-mismatch',
+  'outcome-unknown',
+  'referral-busy',
+  'referral-unversioned',
+];
+
+export const problemKindsByEndpoint = {
+  read: [...facadeKinds, ...tokenKinds, ...upstreamKinds, 'referral-not-found'],
+  search: [...facadeKinds, ...tokenKinds, ...upstreamKinds, 'upstream-not-found'],
+  update: [...facadeKinds, ...tokenKinds, ...upstreamKinds, ...bodyKinds, ...writeKinds],
+  hook: [
+    ...facadeKinds,
+    ...tokenKinds,
+    ...upstreamKinds,
+    ...bodyKinds,
+    ...writeKinds,
+    'upstream-not-found',
+    'ambiguous-external-reference',
+    'webhook-mapping-not-found',
+    'webhook-signature-invalid',
+    'webhook-unmappable',
+    'webhooks-misconfigured',
+  ],
+} as const satisfies Record<string, readonly ProblemKind[]>;
+
+/** Only the local host answers these (in Azure the platform does: an empty 404 or 405, its own 414 or 431). */
+export const localHostOnlyKinds: readonly ProblemKind[] = [
+  'route-not-found',
+  'method-not-allowed',
+  'uri-too-long',
+  'headers-too-large',
+];
+
+const PLATFORM_401 = 'The function key is missing or wrong: the platform answers 401 with no body.';
+
+function statusesOf(type: ProblemType): number[] {
+  return [type.status, ...(type.statuses ?? [])];
+}
+
+/**
+ * One response per status the kinds can answer, described by the kinds' titles, with Retry-After where a kind
+ * sends it. A function-key route also declares the platform's bare 401.
+ */
+function problemResponses(kinds: readonly ProblemKind[], secured: boolean): ApiResponse[] {
+  const byStatus = new Map<number, ProblemKind[]>();
+  for (const kind of kinds) {
+    const type: ProblemType = problemTypes[kind];
+    for (const status of statusesOf(type)) byStatus.set(status, [...(byStatus.get(status) ?? []), kind]);
+  }
+  if (secured && !byStatus.has(401)) byStatus.set(401, []);
+  const responses = [...byStatus.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([status, group]): ApiResponse => {
+      const titles = [...new Set(group.map((kind) => problemTypes[kind].title))];
+      const text = `${titles.join('; ')}.`;
+      const retries = group.some((kind) => {
+        const type: ProblemType = problemTypes[kind];
+        return type.retryAfterSeconds !== undefined || kind === 'upstream-throttled';
+      });
+      return {
+        status: String(status),
+        description:
+          status === 401 && secured
+            ? `${PLATFORM_401}${group.length > 0 ? ` With a problem body: ${text}` : ''}`
+            : text,
+        ...(group.length > 0 ? { schema: 'Problem', contentType: PROBLEM_CONTENT_TYPE } : {}),
+        headers: [correlationHeader, ...(retries ? [retryAfterHeader] : [])],
+      };
+    });
+  return responses;
+}
 
 const queryParameters = (schema: z.ZodType): ApiParameter[] => {
   const json = jsonSchemaOf(schema, 'input') as { properties?: Record<string, JsonSchema> };
@@ -188,7 +336,7 @@ const operational =
       method: 'get',
       path: pathOf(route),
       parameters: [],
-      responses,
+      responses: isSecured(route) ? [...responses, ...problemResponses([], true)] : responses,
       secured: isSecured(route),
       inConnector: false,
     },
@@ -201,13 +349,8 @@ const describeRead: Describe = (route) => [
     path: pathOf(route),
     parameters: [referralIdParameter, correlationIdParameter],
     responses: [
-      {
-        status: '200',
-        description: 'The referral; its ETag is also in the ETag header.',
-        schema: 'Referral',
-      },
-      problem('400', 'The referral id is not valid.'),
-      ...upstreamProblems,
+      success('200', 'The referral; its ETag is also in the ETag header.', 'Referral', [etagHeader]),
+      ...problemResponses(problemKindsByEndpoint.read, isSecured(route)),
     ],
     secured: isSecured(route),
     inConnector: true,
@@ -221,9 +364,8 @@ const describeSearch: Describe = (route) => [
     path: pathOf(route),
     parameters: [...queryParameters(searchQuerySchema), correlationIdParameter],
     responses: [
-      { status: '200', description: 'The matching referrals.', schema: 'ReferralSearchResult' },
-      problem('400', 'A search parameter is not valid; errors names each one.'),
-      ...upstreamProblems.filter((response) => response.status !== '404'),
+      success('200', 'The matching referrals.', 'ReferralSearchResult'),
+      ...problemResponses(problemKindsByEndpoint.search, isSecured(route)),
     ],
     secured: isSecured(route),
     inConnector: true,
@@ -234,7 +376,7 @@ const mappingNameParameter: ApiParameter = {
   name: 'name',
   in: 'path',
   required: true,
-  title: 'Mapping name',
+  title: 'Mapping Name',
   description: 'The name of the webhook mapping that knows this sender (see docs/webhooks.md).',
   schema: { type: 'string' },
 };
@@ -253,38 +395,29 @@ const describeHook: Describe = (route) => [
       examples: [],
     },
     responses: [
-      { status: '200', description: 'The operation was applied.', schema: 'WebhookOutcome' },
-      {
-        status: '202',
-        description: 'No case of the mapping applies; nothing was changed.',
-        schema: 'WebhookOutcome',
-      },
-      problem('401', 'The signature is missing, wrong or stale; nothing was changed.'),
-      problem('404', 'No mapping of that name, or the referral was not found.'),
-      problem('409', 'Several referrals carry the external reference id.'),
-      problem('415', 'The payload is not JSON.'),
-      problem('422', 'The payload does not yield what the mapping needs.'),
-      ...upstreamProblems.filter((response) => response.status !== '404'),
+      success('200', 'The operation was applied.', 'WebhookOutcome'),
+      success('202', 'No case of the mapping applies; nothing was changed.', 'WebhookOutcome'),
+      ...problemResponses(problemKindsByEndpoint.hook, isSecured(route)),
     ],
     secured: isSecured(route),
     inConnector: false,
   },
 ];
 
-const updateResponses: readonly ApiResponse[] = [
-  {
-    status: '200',
-    description: 'Updated; the referral as it is now (when the updated referral was asked for).',
-    schema: 'Referral',
-  },
-  { status: '204', description: 'Updated; no body (the default).' },
-  problem('400', 'The request is not valid; errors names each field to fix. Nothing was sent.'),
-  problem('409', 'Partner Center reported a conflict with the referral’s state.'),
-  problem('412', 'The referral changed since the ETag was read.'),
-  problem('413', 'The body is too large.'),
-  problem('415', 'The body is not JSON.'),
-  ...upstreamProblems,
-];
+function updateResponses(operation: OperationDefinition, secured: boolean): ApiResponse[] {
+  // add-member says whether it wrote anything, whether or not the referral is returned.
+  const outcome = operation.name === 'add-member' ? [memberOutcomeHeader] : [];
+  return [
+    success(
+      '200',
+      'Updated; the referral as it is now (when the updated referral was asked for).',
+      'Referral',
+      [etagHeader, preferenceAppliedHeader, ...outcome],
+    ),
+    success('204', 'Updated; no body (the default).', undefined, [etagHeader, ...outcome]),
+    ...problemResponses(problemKindsByEndpoint.update, secured),
+  ];
+}
 
 function updateBody(
   operation: OperationDefinition,
@@ -294,7 +427,7 @@ function updateBody(
   return {
     schema: schemaName,
     required: !operation.bodyOptional,
-    title: raw ? 'Patch document' : 'Details',
+    title: raw ? 'Patch Document' : 'Details',
     description: raw
       ? 'The RFC 6902 operations to apply.'
       : `What to record with this update; ${operation.bodyOptional ? 'every field is optional' : 'see each field'}.`,
@@ -325,7 +458,7 @@ function describeUpdate(operation: OperationDefinition): Describe {
           correlationIdParameter,
         ],
         requestBody: updateBody(operation, schemaName, raw),
-        responses: updateResponses,
+        responses: updateResponses(operation, isSecured(route)),
         secured: isSecured(route),
         // The connector's point is to spare makers JSON Patch.
         inConnector: !raw,
@@ -339,18 +472,14 @@ function describerFor(target: DescribedRoute['target']): Describe {
     case 'fallback':
       return () => [];
     case 'health':
-      return operational(endpointTexts.health, [
-        { status: '200', description: 'The service is up.', schema: 'Health' },
-      ]);
+      return operational(endpointTexts.health, [success('200', 'The service is up.', 'Health')]);
     case 'readiness':
       return operational(endpointTexts.readiness, [
-        { status: '200', description: 'Every check passed.', schema: 'Readiness' },
-        { status: '503', description: 'A check failed; the report says which.', schema: 'Readiness' },
+        success('200', 'Every check passed.', 'Readiness'),
+        success('503', 'A check failed; the report says which.', 'Readiness', [retryAfterHeader]),
       ]);
     case 'openapi':
-      return operational(endpointTexts.openapi, [
-        { status: '200', description: 'The OpenAPI document.', schema: 'OpenApiDocument' },
-      ]);
+      return operational(endpointTexts.openapi, [success('200', 'The OpenAPI document.', 'OpenApiDocument')]);
     case 'read':
       return describeRead;
     case 'search':
@@ -370,9 +499,32 @@ export function describeApi(routes: readonly DescribedRoute[]): ApiModel {
     Health: jsonSchemaOf(healthSchema, 'output'),
     Readiness: jsonSchemaOf(readinessReportSchema, 'output'),
     WebhookOutcome: jsonSchemaOf(webhookOutcomeSchema, 'output'),
-    WebhookPayload: { type: 'object', title: 'Webhook payload', description: "The sender's own JSON." },
-    OpenApiDocument: { type: 'object', title: 'OpenAPI document', description: 'An OpenAPI 3.0 document.' },
+    // Open, so a generated client can send any sender's payload: the mapping, not the schema, decides its shape.
+    WebhookPayload: {
+      type: 'object',
+      title: 'Webhook payload',
+      description: "The sender's own JSON.",
+      additionalProperties: true,
+    },
+    OpenApiDocument: {
+      type: 'object',
+      title: 'OpenAPI document',
+      description: 'An OpenAPI 3.0 document.',
+      additionalProperties: true,
+    },
   };
   const operations = routes.flatMap((route) => describerFor(route.target)(route, schemas));
-  return { operations, schemas };
+  // Labels in Title Case with "ID", as the Power Platform string guidance asks, in both descriptions alike.
+  return {
+    operations: operations.map((operation) => ({
+      ...operation,
+      parameters: operation.parameters.map((parameter) => ({
+        ...parameter,
+        title: titleCase(parameter.title),
+      })),
+    })),
+    schemas: Object.fromEntries(
+      Object.entries(schemas).map(([name, schema]) => [name, withTitleCase(schema)]),
+    ),
+  };
 }

@@ -7,6 +7,7 @@
 import { version } from '../../package.json';
 import type { ApiModel, ApiOperation, ApiParameter } from './api-model';
 import type { JsonSchema } from './json-schema';
+import { apiContact, publisher } from './publisher';
 
 export const CONNECTOR_HOST_PLACEHOLDER = 'your-function-app.azurewebsites.net';
 export const CONNECTOR_TITLE = 'Referrals Facade';
@@ -64,7 +65,7 @@ function parameter(p: ApiParameter): JsonSchema {
     required: p.required,
     ...schema,
     'x-ms-summary': p.title,
-    description: p.description,
+    description: p.makerDescription ?? p.description,
     ...(p.in === 'path' ? { 'x-ms-url-encoding': 'single' } : {}),
     ...(p.advanced ? { 'x-ms-visibility': 'advanced' } : {}),
     ...(p.enumNames ? { 'x-ms-enum-values': p.enumNames } : {}),
@@ -89,19 +90,22 @@ function operation(op: ApiOperation, definitions: Record<string, JsonSchema>): J
           },
         ]
       : [];
+  // Every status by number, never `default`: certification refuses it, and a default with a schema makes the
+  // designer report a schema mismatch instead of the real error. Swagger 2.0 has no ranges such as 4XX.
   const responses: Record<string, JsonSchema> = {};
-  for (const response of op.responses) {
-    if (response.status === '200' || response.status === '204') {
-      responses[response.status] = {
-        description: response.description,
-        ...(response.schema ? { schema: { $ref: `#/definitions/${response.schema}` } } : {}),
-      };
-    }
+  for (const response of op.responses.filter((candidate) => /^\d{3}$/.test(candidate.status))) {
+    responses[response.status] = {
+      description: response.description,
+      ...(response.schema ? { schema: { $ref: `#/definitions/${response.schema}` } } : {}),
+      // Declared headers become the action's outputs: Member-Outcome and ETag as dynamic content.
+      headers: Object.fromEntries(
+        response.headers.map((header) => [
+          header.name,
+          { type: 'string', 'x-ms-summary': header.title, description: header.description },
+        ]),
+      ),
+    };
   }
-  responses['default'] = {
-    description: 'The call failed; the body is an RFC 9457 problem saying what to fix.',
-    schema: { $ref: '#/definitions/Problem' },
-  };
   return {
     operationId: op.operationId,
     summary: op.summary,
@@ -146,9 +150,9 @@ export function renderConnector(model: ApiModel, options: { readonly host?: stri
     info: {
       title: CONNECTOR_TITLE,
       description:
-        'Update Partner Center referrals with plain actions: accept, decline, close as won or lost, add a seller, update deal details or set a status, and find referrals by your CRM id.',
+        'Update Partner Center referrals with plain actions: accept, decline, close as won or lost, add a seller, update deal details or set a status, and find referrals by your CRM ID.',
       version,
-      contact: { name: 'Referrals Facade maintainers' },
+      contact: apiContact,
     },
     host: options.host ?? CONNECTOR_HOST_PLACEHOLDER,
     basePath: '/api',
@@ -164,6 +168,11 @@ export function renderConnector(model: ApiModel, options: { readonly host?: stri
     },
     security: [{ api_key: [] }],
     tags: [],
+    'x-ms-connector-metadata': [
+      { propertyName: 'Website', propertyValue: publisher.url },
+      { propertyName: 'Privacy policy', propertyValue: publisher.privacyPolicyUrl },
+      { propertyName: 'Categories', propertyValue: publisher.categories },
+    ],
   };
   const apiProperties = {
     properties: {
@@ -171,16 +180,18 @@ export function renderConnector(model: ApiModel, options: { readonly host?: stri
         api_key: {
           type: 'securestring',
           uiDefinition: {
-            displayName: 'Function key',
+            displayName: 'Function Key',
             description:
-              "A function key of the facade's Function App (Azure portal: Function App, App keys).",
-            tooltip: 'Provide a function key of the facade',
+              "The host key named default of the facade's Function App (Azure portal: Function App, App keys, Host keys). A key of one function opens only that function's action.",
+            tooltip: "Provide the facade's host key",
             constraints: { tabIndex: 2, clearText: false, required: 'true' },
           },
         },
       },
       iconBrandColor: CONNECTOR_BRAND_COLOR,
       capabilities: [],
+      publisher: publisher.name,
+      stackOwner: publisher.stackOwner,
     },
   };
   return { apiDefinition, apiProperties };

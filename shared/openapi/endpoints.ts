@@ -40,7 +40,7 @@ export const endpointTexts = {
     operationId: 'FindReferrals',
     summary: 'Find referrals',
     description:
-      'Finds referrals by status, substatus, direction, last change, team member or your CRM id, most recently updated first. Reads at most 10 pages of Partner Center results.',
+      'Finds referrals by status, substatus, direction, last change, team member or your CRM ID, most recently updated first. Reads at most 10 pages of Partner Center results.',
   },
   hook: {
     operationId: 'ReceiveWebhook',

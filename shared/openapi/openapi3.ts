@@ -2,6 +2,7 @@
 import { version } from '../../package.json';
 import type { ApiModel, ApiOperation, ApiParameter } from './api-model';
 import type { JsonSchema } from './json-schema';
+import { apiContact, apiLicense } from './publisher';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
@@ -50,6 +51,16 @@ function operation(op: ApiOperation): JsonSchema {
         response.status,
         {
           description: response.description,
+          ...(response.headers.length > 0
+            ? {
+                headers: Object.fromEntries(
+                  response.headers.map((header) => [
+                    header.name,
+                    { description: header.description, schema: { type: 'string', title: header.title } },
+                  ]),
+                ),
+              }
+            : {}),
           ...(response.schema
             ? { content: { [response.contentType ?? 'application/json']: { schema: ref(response.schema) } } }
             : {}),
@@ -72,6 +83,8 @@ export function renderOpenApi3(model: ApiModel, serverUrl: string): JsonSchema {
       version,
       description:
         'Plain, validated endpoints for updating Microsoft Partner Center referrals (leads and co-sell opportunities) without writing JSON Patch. Errors are RFC 9457 problem details.',
+      contact: apiContact,
+      license: apiLicense,
     },
     servers: [{ url: serverUrl }],
     paths,

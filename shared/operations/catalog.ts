@@ -9,6 +9,8 @@ import {
   dealValueSchema,
   externalReferenceIdSchema,
   notesSchema,
+  optionalField,
+  phoneNumberSchema,
   statusReasonSchema,
   statusSchema,
   substatusSchema,
@@ -26,11 +28,11 @@ const closeWon = defineOperation({
     'Sets the referral to Closed/Won and, optionally, records the final deal value, currency, closing date, notes and status reason in the same update.',
   body: z
     .object({
-      dealValue: dealValueSchema.optional(),
-      currency: currencySchema.optional(),
-      closingDateTime: closingDateTimeSchema.optional(),
-      notes: notesSchema.optional(),
-      statusReason: statusReasonSchema.optional(),
+      dealValue: optionalField(dealValueSchema),
+      currency: optionalField(currencySchema),
+      closingDateTime: optionalField(closingDateTimeSchema),
+      notes: optionalField(notesSchema),
+      statusReason: optionalField(statusReasonSchema),
     })
     .strict(),
   bodyOptional: true,
@@ -41,7 +43,9 @@ const closeLost = defineOperation({
   name: 'close-lost',
   summary: 'Close a referral as lost',
   description: 'Sets the referral to Closed/Lost, optionally with the reason and notes.',
-  body: z.object({ statusReason: statusReasonSchema.optional(), notes: notesSchema.optional() }).strict(),
+  body: z
+    .object({ statusReason: optionalField(statusReasonSchema), notes: optionalField(notesSchema) })
+    .strict(),
   bodyOptional: true,
   toPatch: (input) => [...replaceStatus('Closed', 'Lost'), ...replaceGivenFields(input)],
 });
@@ -60,7 +64,7 @@ const decline = defineOperation({
   summary: 'Decline a referral',
   description:
     'Declines an incoming lead or co-sell opportunity: sets it to Closed/Declined, optionally with a reason.',
-  body: z.object({ statusReason: statusReasonSchema.optional() }).strict(),
+  body: z.object({ statusReason: optionalField(statusReasonSchema) }).strict(),
   bodyOptional: true,
   toPatch: (input) => [...replaceStatus('Closed', 'Declined'), ...replaceGivenFields(input)],
 });
@@ -69,7 +73,10 @@ const addMember = defineOperation({
   name: 'add-member',
   summary: 'Add a team member to a referral',
   description: "Adds a seller from your organisation to the referral's team.",
-  body: teamMemberSchema.omit({ contactPreference: true }),
+  body: teamMemberSchema
+    .omit({ contactPreference: true })
+    .extend({ phoneNumber: optionalField(phoneNumberSchema) })
+    .strict(),
   bodyOptional: false,
   toPatch: (member) => [
     {
@@ -97,18 +104,18 @@ const updateDetails = defineOperation({
   name: 'update-details',
   summary: 'Update deal details of a referral',
   description:
-    'Replaces any of the deal value, currency, estimated closing date, notes and your CRM reference id. Fields left out are not changed.',
+    'Replaces any of the deal value, currency, estimated closing date, notes and your CRM reference ID. Fields left out are not changed.',
   body: z
     .object({
-      dealValue: dealValueSchema.optional(),
-      currency: currencySchema.optional(),
-      closingDateTime: closingDateTimeSchema.optional(),
-      notes: notesSchema.optional(),
-      externalReferenceId: externalReferenceIdSchema.optional(),
+      dealValue: optionalField(dealValueSchema),
+      currency: optionalField(currencySchema),
+      closingDateTime: optionalField(closingDateTimeSchema),
+      notes: optionalField(notesSchema),
+      externalReferenceId: optionalField(externalReferenceIdSchema),
     })
     .strict()
     .refine((body) => detailFieldNames.some((field) => body[field] !== undefined), {
-      message: `give at least one of ${detailFieldNames.join(', ')}`,
+      message: `give at least one of ${detailFieldNames.join(', ')} (null counts as not given)`,
     }),
   bodyOptional: false,
   toPatch: (input) => replaceGivenFields(input),
@@ -122,7 +129,7 @@ const setStatus = defineOperation({
     .object({
       status: statusSchema,
       substatus: substatusSchema,
-      statusReason: statusReasonSchema.optional(),
+      statusReason: optionalField(statusReasonSchema),
     })
     .strict()
     .superRefine((body, ctx) => {

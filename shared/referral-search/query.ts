@@ -54,7 +54,7 @@ export const searchQuerySchema = z
       }),
     externalReferenceId: externalReferenceIdSchema.optional().meta({
       title: 'External reference id',
-      description: 'Only referrals carrying this CRM id in externalReferenceId.',
+      description: 'Only referrals carrying this CRM ID in externalReferenceId.',
       examples: ['OPP-2026-0042'],
     }),
     top: z

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { CallContext } from '../call/context';
 import { foreignNextLink, invalidUpstreamBody, upstreamFailure } from '../failures/failure-map';
 import { referralSchema } from '../referral/referral-schema';
+import { normalizeReferral } from '../referral/representation';
 import type { UpstreamReply } from '../upstream/client';
 import { ForeignNextLinkError, type PageRequest, type ReferralList } from '../upstream/referral-list';
 import type { RelayResult } from '../upstream/retrying-relay';
@@ -95,7 +96,8 @@ export function createReferralSearch(list: ReferralList): ReferralSearch {
         }
         const done = page.nextLink === undefined;
         if (matches.length >= query.top || done || pages >= MAX_SEARCH_PAGES) {
-          const value = matches.slice(0, query.top);
+          // Answers carry amounts as decimal strings, as a single referral's answer does.
+          const value = matches.slice(0, query.top).map(normalizeReferral);
           return {
             value: value as SearchResult['value'],
             count: value.length,

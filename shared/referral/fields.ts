@@ -8,6 +8,16 @@ import { referralStatuses, referralSubstatuses } from './status';
 const decimalPattern = /^\d{1,15}(\.\d{1,4})?$/;
 
 /**
+ * An optional field of a simplified operation's body. Power Automate sends `null` for empty dynamic content (a CRM
+ * column nobody filled in), so null means "not given", exactly like leaving the field out; the generated
+ * descriptions say the field is nullable. To clear a text field, send an empty string instead. Raw JSON Patch
+ * does not use this: there, RFC 6902 makes null a value, checked like any other.
+ */
+export function optionalField<T extends z.ZodType>(schema: T) {
+  return schema.nullish().transform((value): z.output<T> | undefined => value ?? undefined);
+}
+
+/**
  * The documentation's samples send the deal value as a decimal string ("10000"); low-code tools often produce
  * numbers. Both are accepted and normalised to the decimal string the samples use.
  */
@@ -98,7 +108,7 @@ export const externalReferenceIdSchema = z
   .min(1, 'must not be empty')
   .meta({
     title: 'External reference id',
-    description: 'Your own CRM id for this referral, for example a Dynamics 365 opportunity id.',
+    description: 'Your own CRM ID for this referral, for example a Dynamics 365 opportunity ID.',
     examples: ['OPP-2026-0042'],
   });
 
@@ -130,6 +140,16 @@ const nameSchema = z
 const localPartFits = (email: string): boolean =>
   Buffer.byteLength(email.slice(0, email.lastIndexOf('@')), 'utf8') <= 64;
 
+export const phoneNumberSchema = z
+  .string()
+  .trim()
+  .regex(/^[+0-9][0-9 ()./-]{0,31}$/, 'must be a phone number of digits, spaces and + ( ) . / -')
+  .meta({
+    title: 'Phone number',
+    description: "The team member's phone number.",
+    examples: ['0000000001'],
+  });
+
 export const teamMemberSchema = z
   .object({
     email: z
@@ -144,16 +164,7 @@ export const teamMemberSchema = z
       }),
     firstName: nameSchema.meta({ title: 'First name', description: "The team member's first name." }),
     lastName: nameSchema.meta({ title: 'Last name', description: "The team member's last name." }),
-    phoneNumber: z
-      .string()
-      .trim()
-      .regex(/^[+0-9][0-9 ()./-]{0,31}$/, 'must be a phone number of digits, spaces and + ( ) . / -')
-      .optional()
-      .meta({
-        title: 'Phone number',
-        description: "The team member's phone number.",
-        examples: ['0000000001'],
-      }),
+    phoneNumber: phoneNumberSchema.optional(),
     contactPreference: z
       .object({
         locale: z.string().optional(),

@@ -33,16 +33,28 @@ describe('npm start', () => {
       const api = /listening on (http:\/\/\S+\/api)/.exec(banner)?.[1];
       assert.ok(api, banner);
       for (const id of Object.values(seededIds)) assert.match(banner, new RegExp(id));
-      assert.match(banner, /curl -i -X POST http:\/\/localhost:\d+\/api\/referrals\/.+\/close-won/);
-
-      const response = await fetch(`${api}/referrals/${seededIds.active}/close-won`, {
+      // The banner's line is run as printed; it must leave the referral open for the README's examples.
+      const tryLine =
+        /curl -i -X POST (\S+) -H 'Content-Type: application\/json' -H 'Prefer: return=representation' -d '(.+)'/.exec(
+          banner,
+        );
+      assert.ok(tryLine?.[1] && tryLine[2], banner);
+      assert.match(tryLine[1], new RegExp(`/api/referrals/${seededIds.active}/update-details$`));
+      const response = await fetch(tryLine[1], {
         method: 'POST',
         headers: { 'content-type': 'application/json', prefer: 'return=representation' },
-        body: '{"dealValue":10000}',
+        body: tryLine[2],
       });
       assert.equal(response.status, 200);
-      const referral = (await response.json()) as { substatus: string };
-      assert.equal(referral.substatus, 'Won');
+      const referral = (await response.json()) as { status: string; substatus: string };
+      assert.deepEqual([referral.status, referral.substatus], ['Active', 'Accepted']);
+
+      // Nobody set a token: readiness says it is the simulator's, not a configured one.
+      const readiness = (await (await fetch(`${api}/health/ready`)).json()) as {
+        checks: { token: { detail: string } };
+      };
+      assert.match(readiness.checks.token.detail, /simulator/);
+      assert.doesNotMatch(readiness.checks.token.detail, /is configured/);
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -53,7 +65,10 @@ describe('npm start', () => {
       .map((line) => JSON.parse(line) as { event: string; route: string; status: number });
     assert.deepEqual(
       calls.map(({ event, route, status }) => ({ event, route, status })),
-      [{ event: 'call', route: 'referral-close-won', status: 200 }],
+      [
+        { event: 'call', route: 'referral-update-details', status: 200 },
+        { event: 'call', route: 'health-ready', status: 200 },
+      ],
       'the call is logged to stdout, one JSON line',
     );
   });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { routes } from '../../functions/routes';
+import { problemTypes, type ProblemKind, type ProblemType } from '../../shared/failures/problem-types';
 import { openApiDocument } from '../../shared/openapi';
+import { localHostOnlyKinds, problemKindsByEndpoint } from '../../shared/openapi/api-model';
 import { buildPatch } from '../../shared/operations/build-patch';
 import { operations } from '../../shared/operations/catalog';
 import { startStack, type Stack } from '../support/stack';
@@ -117,5 +119,77 @@ describe('GET /api/openapi.json', () => {
     const served = (await response.json()) as { servers: { url: string }[] };
     assert.deepEqual(served, openApiDocument(routes, '/api'));
     assert.deepEqual(served.servers, [{ url: '/api' }]);
+  });
+});
+
+describe('everything the facade or the platform can answer is declared', () => {
+  const all = Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ where: `${method} ${path}`, operation })),
+  );
+
+  it('every problem kind of the failure map is declared on some endpoint, but the local host’s own 404/405', () => {
+    const declared = new Set<string>([
+      ...Object.values(problemKindsByEndpoint).flat(),
+      ...localHostOnlyKinds,
+    ]);
+    assert.deepEqual(
+      Object.keys(problemTypes).filter((kind) => !declared.has(kind)),
+      [],
+    );
+  });
+
+  it('each endpoint declares every status its kinds can answer, with the problem schema', () => {
+    const cases: [string, readonly ProblemKind[]][] = [
+      ['get /referrals/{id}', problemKindsByEndpoint.read],
+      ['get /referrals', problemKindsByEndpoint.search],
+      ['post /referrals/{id}/close-won', problemKindsByEndpoint.update],
+      ['patch /referrals/{id}', problemKindsByEndpoint.update],
+      ['post /hooks/{name}', problemKindsByEndpoint.hook],
+    ];
+    for (const [where, kinds] of cases) {
+      const operation = all.find((candidate) => candidate.where === where)?.operation;
+      assert.ok(operation, where);
+      for (const kind of kinds) {
+        const type: ProblemType = problemTypes[kind];
+        for (const status of [type.status, ...(type.statuses ?? [])]) {
+          assert.equal(
+            operation.responses[String(status)]?.content?.['application/problem+json']?.schema.$ref,
+            '#/components/schemas/Problem',
+            `${where} ${String(status)} (${kind})`,
+          );
+        }
+      }
+    }
+  });
+
+  it('every function-key endpoint declares the platform’s bare 401', () => {
+    for (const { where, operation } of all.filter((candidate) => candidate.operation.security.length > 0)) {
+      const unauthorized = operation.responses['401'] as { description?: string } | undefined;
+      assert.match(unauthorized?.description ?? '', /no body/, where);
+    }
+  });
+
+  it('the answers’ headers: ETag and Member-Outcome on add-member, Retry-After on 503, MS-CorrelationId everywhere', () => {
+    const addMember = operationAt('/referrals/{id}/add-member', 'post') as unknown as {
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    for (const status of ['200', '204']) {
+      assert.ok(addMember.responses[status]?.headers?.['Member-Outcome'], status);
+      assert.ok(addMember.responses[status]?.headers?.['ETag'], status);
+    }
+    assert.ok(addMember.responses['200']?.headers?.['Preference-Applied']);
+    assert.ok(addMember.responses['503']?.headers?.['Retry-After']);
+    for (const [status, response] of Object.entries(addMember.responses)) {
+      assert.ok(response.headers?.['MS-CorrelationId'], status);
+    }
+  });
+
+  it('the webhook payload is an open object, and the document names its license and contact', () => {
+    assert.equal(document.components.schemas['WebhookPayload']?.['additionalProperties'], true);
+    const info = (
+      document as unknown as { info: { license?: { name: string }; contact?: { email: string } } }
+    ).info;
+    assert.equal(info.license?.name, 'MIT');
+    assert.match(info.contact?.email ?? '', /@/);
   });
 });
