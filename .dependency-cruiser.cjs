@@ -26,6 +26,48 @@ const layers = [
   'bench',
 ];
 
+/**
+ * What each shared folder may import besides itself and the two leaves every layer may use (shared/call and
+ * shared/failures): docs/architecture.md's module map, enforced. A folder missing here is refused outright.
+ */
+const mayImport = {
+  'shared/call': [],
+  'shared/failures': [],
+  'shared/referral': [],
+  'shared/config': [],
+  'shared/http': ['shared/referral'],
+  'shared/operations': ['shared/referral'],
+  'shared/credentials': ['shared/config'],
+  'shared/upstream': ['shared/credentials'],
+  'shared/facade': ['shared/http', 'shared/operations', 'shared/referral', 'shared/upstream'],
+  'shared/referral-search': ['shared/referral', 'shared/upstream'],
+  'shared/webhooks': [
+    'shared/config',
+    'shared/facade',
+    'shared/http',
+    'shared/operations',
+    'shared/referral',
+    'shared/referral-search',
+  ],
+  'shared/health': ['shared/credentials'],
+  'shared/openapi': [
+    'shared/health',
+    'shared/operations',
+    'shared/referral',
+    'shared/referral-search',
+    'shared/webhooks',
+  ],
+  'shared/app': [
+    'shared/config',
+    'shared/credentials',
+    'shared/facade',
+    'shared/referral-search',
+    'shared/upstream',
+    'shared/webhooks',
+  ],
+};
+const everywhere = ['shared/call', 'shared/failures'];
+
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 const layerRules = layers.slice(0, -1).map((layer, index) => ({
@@ -40,6 +82,21 @@ const layerRules = layers.slice(0, -1).map((layer, index) => ({
       .join('|')})/`,
   },
 }));
+
+const allowedRules = Object.entries(mayImport).map(([folder, allowed]) => {
+  const permitted = [folder, ...everywhere, ...allowed].map(escape).join('|');
+  return {
+    name: `imports:${folder}`,
+    comment: `${folder} may import ${[...everywhere, ...allowed].join(', ')} (docs/architecture.md).`,
+    severity: 'error',
+    from: { path: `^${escape(folder)}/` },
+    to: { path: '^shared/', pathNot: `^(${permitted})/` },
+  };
+});
+
+const knownShared = Object.keys(mayImport)
+  .map((folder) => escape(folder.slice('shared/'.length)))
+  .join('|');
 
 module.exports = {
   forbidden: [
@@ -58,7 +115,15 @@ module.exports = {
       from: { pathNot: '^(test|bench)/' },
       to: { path: '^test/' },
     },
+    {
+      name: 'unknown-shared-folder',
+      comment: 'Every folder of shared/ has a place in the layers and in mayImport; add a new one to both.',
+      severity: 'error',
+      from: { path: `^shared/(?!(${knownShared})/)` },
+      to: {},
+    },
     ...layerRules,
+    ...allowedRules,
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -4,10 +4,40 @@
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { ServicesResolver } from '../shared/app/services';
-import type { RenderedResponse } from '../shared/failures/problem';
+import { brokenUpload, payloadTooLarge } from '../shared/failures/failure-map';
+import { ProblemError, type RenderedResponse } from '../shared/failures/problem';
+import { MAX_BODY_BYTES } from '../shared/http/body-limit';
 import { createHandler } from './handlers';
 import type { CallLog, InboundRequest } from './inbound';
 import type { RouteDefinition } from './routes';
+
+/**
+ * The body as a stream, read only up to the facade's limit: with HTTP streaming on (functions/index.ts), a body
+ * sent without Content-Length would otherwise be buffered whole, whatever its size. A stream that breaks off (the
+ * caller went away) is the caller's 400, not the facade's 500.
+ */
+async function boundedBytes(request: HttpRequest): Promise<Buffer> {
+  // The library types the stream without its chunk type; the Fetch standard makes request bodies byte streams.
+  const body = request.body as ReadableStream<Uint8Array> | null;
+  if (!body) return Buffer.alloc(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      size += chunk.value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel();
+        throw payloadTooLarge(MAX_BODY_BYTES);
+      }
+      chunks.push(chunk.value);
+    }
+  } catch (error) {
+    if (error instanceof ProblemError) throw error;
+    throw brokenUpload();
+  }
+  return Buffer.concat(chunks);
+}
 
 /** Reads through to the library's request, so nothing is copied that the handler does not ask for. */
 function inboundFromFunctions(request: HttpRequest): InboundRequest {
@@ -17,8 +47,7 @@ function inboundFromFunctions(request: HttpRequest): InboundRequest {
     params: request.params,
     header: (name) => request.headers.get(name) ?? undefined,
     query: (name) => request.query.get(name) ?? undefined,
-    bytes: async () => Buffer.from(await request.arrayBuffer()),
-    text: () => request.text(),
+    bytes: () => boundedBytes(request),
   };
 }
 

@@ -18,9 +18,11 @@ export interface InboundRequest {
   header(name: string): string | undefined;
   /** A query parameter as the host's own query map gives it (use the URL to see repeats). */
   query(name: string): string | undefined;
-  /** The body; empty when there is none. */
+  /**
+   * The body, read no further than the facade's body limit (a longer one fails with the 413 problem, an upload
+   * broken off with a 400); empty when there is none.
+   */
   bytes(): Promise<Buffer>;
-  text(): Promise<string>;
 }
 
 export type RouteHandler = (request: InboundRequest, log: CallLog) => Promise<RenderedResponse>;

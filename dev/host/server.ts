@@ -16,14 +16,15 @@ import { API_PREFIX, routes } from '../../functions/routes';
 import type { ServicesResolver } from '../../shared/app/services';
 import { callLogLine, startCall } from '../../shared/call/context';
 import {
+  brokenUpload,
   headersTooLarge,
   payloadTooLarge,
   unreadableRequest,
   uriTooLong,
 } from '../../shared/failures/failure-map';
-import { renderProblem, type ProblemError, type RenderedResponse } from '../../shared/failures/problem';
+import { ProblemError, renderProblem, type RenderedResponse } from '../../shared/failures/problem';
 import { resolveCorrelationId } from '../../shared/http/request';
-import { MAX_BODY_BYTES } from '../../shared/http/body-limit';
+import { isDeclaredTooLarge, MAX_BODY_BYTES } from '../../shared/http/body-limit';
 
 export interface LocalHostOptions {
   readonly services: ServicesResolver;
@@ -38,9 +39,12 @@ export interface LocalHost {
   close(): Promise<void>;
 }
 
-/** Reads at most a little over the facade's limit, so an oversized upload cannot exhaust memory here. */
-function readCapped(request: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
+/**
+ * The body, read at most a little over the facade's limit so an oversized upload cannot exhaust memory here; or
+ * the problem reading it raises (too large, or broken off), which the handler answers and logs like any other.
+ */
+function readCapped(request: IncomingMessage): Promise<Buffer | ProblemError> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
@@ -48,7 +52,7 @@ function readCapped(request: IncomingMessage): Promise<Buffer | undefined> {
       if (size > MAX_BODY_BYTES) {
         request.removeAllListeners('data');
         request.resume();
-        resolve(undefined);
+        resolve(payloadTooLarge(MAX_BODY_BYTES));
         return;
       }
       chunks.push(chunk);
@@ -57,7 +61,9 @@ function readCapped(request: IncomingMessage): Promise<Buffer | undefined> {
       // A body that came in one chunk (nearly all of them) is used as it is, not copied.
       resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
     });
-    request.on('error', reject);
+    request.on('error', () => {
+      resolve(brokenUpload());
+    });
   });
 }
 
@@ -101,22 +107,15 @@ function headerOf(request: IncomingMessage, name: string): string | undefined {
   return request.headersDistinct[name]?.join(', ');
 }
 
-function startsWithBom(body: Buffer): boolean {
-  return body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
-}
-
-/**
- * `body` is undefined when the upload passed the size limit and was not kept: reading it then fails with the
- * same 413 problem the handlers raise, so the answer and its log line come from the handler as for any call.
- */
+/** `body` is the problem reading it raised, if it did: the handler that reads it then answers and logs that. */
 function inboundFromNode(
   request: IncomingMessage,
   url: URL,
   params: Readonly<Record<string, string>>,
-  body: Buffer | undefined,
+  body: Buffer | ProblemError,
 ): InboundRequest {
   const bytes = (): Promise<Buffer> =>
-    body === undefined ? Promise.reject(payloadTooLarge(MAX_BODY_BYTES)) : Promise.resolve(body);
+    body instanceof ProblemError ? Promise.reject(body) : Promise.resolve(body);
   return {
     method: request.method ?? 'GET',
     url: url.href,
@@ -125,8 +124,6 @@ function inboundFromNode(
     // Like the library when the host gives no query map: the URL's first value of a repeated parameter.
     query: (name) => url.searchParams.get(name) ?? undefined,
     bytes,
-    // As a WHATWG body's text(): UTF-8, with a leading byte order mark dropped.
-    text: () => bytes().then((read) => read.toString('utf8', startsWithBom(read) ? 3 : 0)),
   };
 }
 
@@ -212,13 +209,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
     // A body declared over the limit is not read at all: the handler answers 413 from the declared length, and
     // the connection closes rather than draining the upload.
-    const declaredTooLarge = Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
+    const declaredTooLarge = isDeclaredTooLarge(request.headers['content-length']);
     if (declaredTooLarge) response.shouldKeepAlive = false;
     const body =
       method === 'GET' || method === 'HEAD'
         ? Buffer.alloc(0)
         : declaredTooLarge
-          ? undefined
+          ? payloadTooLarge(MAX_BODY_BYTES)
           : await readCapped(request);
     const params = match.kind === 'matched' ? match.params : {};
     write(response, await handler(inboundFromNode(request, url, params, body), callLog));
@@ -235,7 +232,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // Expect: 100-continue is answered 100 only when the declared body is within the limit; otherwise the 413 comes
   // at once and the body is never sent.
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
-    if (Number(request.headers['content-length'] ?? 0) <= MAX_BODY_BYTES) response.writeContinue();
+    if (!isDeclaredTooLarge(request.headers['content-length'])) response.writeContinue();
     answer(request, response);
   });
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {

@@ -45,8 +45,8 @@ export type Fault =
   | { readonly kind: 'lost-response' }
   /**
    * A hostile or broken upstream (or a gateway in front of it): answers exactly this, after acting when `act` is
-   * set. `{authorization}` in the body is replaced by the request's Authorization header, as an upstream that
-   * echoes what it was sent would.
+   * set. In the body, `{authorization}` becomes the request's Authorization header, `{token}` its bare token and
+   * `{token-escaped}` the token as JSON \u escapes, as an upstream that echoes what it was sent would.
    */
   | {
       readonly kind: 'answer';
@@ -329,7 +329,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     fault: Extract<Fault, { kind: 'answer' }>,
   ): void {
     const authorization = request.headers.authorization ?? '';
-    const body = (fault.body ?? '').replaceAll('{authorization}', authorization);
+    const token = authorization.replace(/^Bearer /, '');
+    // What a careless upstream would echo: the header, the bare token, or the token JSON-escaped (\u0041…).
+    // The token is ASCII (base64url), so one UTF-16 unit is one character.
+    const escaped = Array.from(
+      { length: token.length },
+      (_, index) => `\\u${token.charCodeAt(index).toString(16).padStart(4, '0')}`,
+    ).join('');
+    const body = (fault.body ?? '')
+      .replaceAll('{authorization}', authorization)
+      .replaceAll('{token-escaped}', escaped)
+      .replaceAll('{token}', token);
     sendHostile(response, fault.status, body, fault.headers);
   }
 

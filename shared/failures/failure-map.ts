@@ -104,6 +104,12 @@ export const unreadableRequest = (): ProblemError =>
     detail: 'The request is not well-formed HTTP/1.1 and could not be read; nothing was done.',
   });
 
+/** The body stopped before its end (the caller went away, or the stream broke). */
+export const brokenUpload = (): ProblemError =>
+  new ProblemError('invalid-request', {
+    detail: 'The body broke off before its end, so the request was not read; nothing was done.',
+  });
+
 export const routeNotFound = (path: string): ProblemError =>
   new ProblemError('route-not-found', {
     detail: `There is no endpoint at ${path}. The README lists the endpoints.`,
@@ -197,6 +203,7 @@ function relayedRefusal(
   answer: UpstreamAnswer,
   subject: UpstreamSubject,
   retryAfter: number | undefined,
+  mayHaveApplied: boolean,
 ): ProblemError | undefined {
   const upstream = upstreamInfo(answer);
   const facts = { upstream, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) };
@@ -234,7 +241,12 @@ function relayedRefusal(
     case 412:
       return new ProblemError('etag-mismatch', {
         ...facts,
-        detail: `The referral changed since the ETag you sent in If-Match was read. GET /api/referrals/${referralId ?? '{id}'} for a fresh ETag and send the update again with it.`,
+        detail: `The referral changed since the ETag you sent in If-Match was read. GET /api/referrals/${referralId ?? '{id}'} for a fresh ETag and send the update again with it.${
+          // The 412 may be the facade's own doing: an earlier attempt of the same write got no answer.
+          mayHaveApplied
+            ? ' An earlier attempt of this update got no answer and may have been applied, which would also change the ETag: read the referral to check before sending it again.'
+            : ''
+        }`,
       });
     case 429:
       return new ProblemError('upstream-throttled', {
@@ -285,15 +297,17 @@ export function upstreamRefusal(
         "Partner Center did not accept the facade's access token (expired, revoked, or not an App+User token), even after renewing it. Your request was not at fault: an operator must renew the facade's Partner Center credentials.",
     });
   }
-  const relayed = relayedRefusal(answer, subject, retryAfter);
-  if (relayed) {
-    if (answer.status !== 412 || context.mayHaveApplied !== true) return relayed;
-    // The 412 may be the facade's own doing: an earlier attempt of the same write got no answer.
-    return new ProblemError('etag-mismatch', {
-      ...relayed.problem,
-      detail: `${relayed.problem.detail} An earlier attempt of this update got no answer and may have been applied, which would also change the ETag: read the referral to check before sending it again.`,
+  const mayHaveApplied = context.mayHaveApplied === true && subject.kind === 'update';
+  if (mayHaveApplied && answer.status >= 400 && answer.status < 500 && answer.status !== 412) {
+    // An earlier attempt got no answer and may have landed, so this refusal of the resend (a repeated transition,
+    // say) cannot tell the caller that nothing was applied.
+    return new ProblemError('outcome-unknown', {
+      upstream,
+      detail: `An earlier attempt of this update got no answer and may have been applied; Partner Center then refused the resend with ${String(answer.status)}. Read the referral to see whether the update is there before sending it again.`,
     });
   }
+  const relayed = relayedRefusal(answer, subject, retryAfter, mayHaveApplied);
+  if (relayed) return relayed;
   if (answer.status === 503) {
     return new ProblemError('upstream-unavailable', {
       upstream,

@@ -161,7 +161,7 @@ export const problemTypes = {
     status: 412,
     title: 'The referral has changed',
     reached: 'yes',
-    mayHaveApplied: 'no',
+    mayHaveApplied: 'maybe',
     meaning:
       'The referral changed since the ETag in `If-Match` was read. When an earlier attempt of the same update got no answer, `detail` says that it may have been applied.',
     action: '`GET /api/referrals/{id}` for a fresh ETag and send again.',
@@ -178,7 +178,7 @@ export const problemTypes = {
     status: 503,
     title: 'Partner Center is unavailable',
     retryAfterSeconds: 30,
-    reached: 'yes',
+    reached: 'maybe',
     mayHaveApplied: 'maybe',
     meaning:
       'Partner Center kept failing (throttling, 5xx, or no connection) until the retry budget was spent; `detail` says whether an attempt may have applied the update, `upstream` has its last answer, `Retry-After` when to try again.',
@@ -229,7 +229,7 @@ export const problemTypes = {
     reached: 'maybe',
     mayHaveApplied: 'maybe',
     meaning:
-      'An append (such as a raw `add /team/-`) got no clear answer, so the facade did not resend it (that could add the entry twice); or Partner Center answered 202 Accepted, which does not say the update was applied.',
+      'An append (such as a raw `add /team/-`) got no clear answer, so the facade did not resend it (that could add the entry twice); Partner Center answered 202 Accepted, which does not say the update was applied; or an attempt got no answer and Partner Center refused the resend (it may have refused it because the first one landed).',
     action: 'Read the referral to see whether it was applied.',
   },
   'referral-unversioned': {

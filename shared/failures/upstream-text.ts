@@ -17,24 +17,25 @@ export const MAX_UPSTREAM_TEXT = 512;
 
 /**
  * Credential shapes that an upstream or a gateway may echo back (an Authorization header, a token in a URL or a
- * JSON body): a bearer or basic scheme and what follows it, a JWT (three base64url parts, the first `eyJ`), and
- * long opaque runs of token characters.
+ * JSON body): a bearer, basic or signature scheme followed by a credential-length value, a JWT (three base64url
+ * parts, the first `eyJ`), a credential-named query parameter with a credential-length value, and long opaque
+ * runs of token characters. The lengths keep ordinary words ("Signature validation failed", "code=400") intact.
  */
 const credentialShapes: readonly RegExp[] = [
-  /\b(?:bearer|basic|signature)\s+[^\s"',;]+/gi,
+  /\b(?:bearer|basic|signature)\s+[A-Za-z0-9._~+/=-]{16,}/gi,
   /\beyJ[\w-]*\.[\w-]+\.[\w-]*/g,
-  /\b(?:access_token|refresh_token|id_token|client_secret|code|sig)=[^\s&"',;]+/gi,
-  /[A-Za-z0-9+/_-]{40,}={0,2}/g,
+  /\b(?:access_token|refresh_token|id_token|client_secret|code|sig)=[^\s&"',;]{8,}/gi,
+  // No `/`: a URL path is not a token, and the token the facade sent is taken out before this runs.
+  /[A-Za-z0-9+_-]{40,}={0,2}/g,
 ];
-const REDACTED = '[redacted]';
+export const REDACTED = '[redacted]';
 
 /** Control characters (C0, DEL, C1) and the bidirectional overrides that can disguise text. */
 // eslint-disable-next-line no-control-regex -- removing control characters is the point
 const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
 
-export function sanitizeUpstreamText(text: string, secrets: readonly string[] = []): string {
+export function sanitizeUpstreamText(text: string): string {
   let clean = text;
-  for (const secret of secrets) if (secret.length >= 8) clean = clean.split(secret).join(REDACTED);
   for (const shape of credentialShapes) clean = clean.replace(shape, REDACTED);
   clean = clean
     .replace(unsafeCharacters, ' ')

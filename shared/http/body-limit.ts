@@ -6,8 +6,11 @@ import { payloadTooLarge } from '../failures/failure-map';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+export const isDeclaredTooLarge = (contentLength: string | null | undefined): boolean =>
+  contentLength !== undefined && contentLength !== null && Number(contentLength) > MAX_BODY_BYTES;
+
 export function checkDeclaredLength(contentLength: string | null | undefined): void {
-  if (contentLength && Number(contentLength) > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
+  if (isDeclaredTooLarge(contentLength)) throw payloadTooLarge(MAX_BODY_BYTES);
 }
 
 export function checkBodyLength(byteLength: number): void {

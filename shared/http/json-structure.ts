@@ -40,10 +40,43 @@ function canonicalDecimal(text: string): string | undefined {
   return `${sign}${digits}e${String(power)}`;
 }
 
-/** Whether JSON.parse reads `text` as exactly the number it writes: the shortest double printing the same digits. */
+/** Any decimal of at most 15 significant digits survives a double (DBL_DIG); this shape has no more than that. */
+const shortPlainNumber = /^-?[0-9.]{1,15}$/;
+
+/**
+ * Whether the double JSON.parse makes of `text` carries every digit sent: the text is that double's shortest form,
+ * or its form at the text's own precision of at most 17 digits (what serialisers that print 17 digits write, such
+ * as 0.10000000000000001 for 0.1). Digits beyond that, as in 99999999999999.9999, are lost.
+ */
 export function isExactNumber(text: string): boolean {
+  if (shortPlainNumber.test(text)) return true;
   const canonical = canonicalDecimal(text);
-  return canonical !== undefined && canonical === canonicalDecimal(String(Number(text)));
+  if (canonical === undefined) return false;
+  const value = Number(text);
+  if (!Number.isFinite(value)) return false;
+  if (canonical === canonicalDecimal(String(value))) return true;
+  const significant = canonical.replace(/^-/, '').split('e')[0]?.length ?? 0;
+  return significant <= 17 && canonical === canonicalDecimal(value.toPrecision(significant));
+}
+
+/**
+ * The JSON text with every number a double cannot carry exactly written as a string of its digits, so that
+ * nothing is rounded: for payloads from other systems, where such a number may sit in a field nobody reads.
+ */
+export function quoteInexactNumbers(text: string): string {
+  const scanner = createScanner(text, true);
+  let result = '';
+  let copied = 0;
+  for (let kind: number = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+    if (kind !== SyntaxKind.NumericLiteral) continue;
+    const start = scanner.getTokenOffset();
+    const end = start + scanner.getTokenLength();
+    const literal = text.slice(start, end);
+    if (isExactNumber(literal)) continue;
+    result += `${text.slice(copied, start)}"${literal}"`;
+    copied = end;
+  }
+  return copied === 0 ? text : result + text.slice(copied);
 }
 
 interface Frame {
@@ -56,7 +89,11 @@ interface Frame {
 }
 
 /** The first structural problem in `text`, which must already be known to be valid JSON. */
-export function findStructureProblem(text: string, maxDepth: number): StructureProblem | undefined {
+export function findStructureProblem(
+  text: string,
+  maxDepth: number,
+  options: { readonly checkNumbers: boolean } = { checkNumbers: true },
+): StructureProblem | undefined {
   const scanner = createScanner(text, true);
   const stack: Frame[] = [];
   for (let kind: number = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
@@ -94,6 +131,7 @@ export function findStructureProblem(text: string, maxDepth: number): StructureP
         }
         break;
       case SyntaxKind.NumericLiteral: {
+        if (!options.checkNumbers) break;
         const literal = text.slice(
           scanner.getTokenOffset(),
           scanner.getTokenOffset() + scanner.getTokenLength(),

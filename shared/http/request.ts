@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidRequest, unsupportedMediaType } from '../failures/failure-map';
 import { toPointer } from '../failures/problem';
 import { isReferralId, REFERRAL_ID_RULE } from '../referral/referral-id';
-import { findStructureProblem } from './json-structure';
+import { findStructureProblem, quoteInexactNumbers } from './json-structure';
 
 /** The deepest facade body (a raw patch setting a team with contact preferences) nests 5 levels. */
 export const MAX_JSON_DEPTH = 16;
@@ -43,6 +43,12 @@ export interface JsonBodyInput {
   readonly bytes: Buffer;
   /** An empty body stands for `{}` (operations whose fields are all optional). */
   readonly optional: boolean;
+  /**
+   * `refuse` (the facade's own bodies): a number a double cannot carry exactly is a 400 asking for a string.
+   * `keep-as-text` (other systems' payloads): such a number becomes a string of its digits, so a field nobody maps
+   * cannot fail the delivery, and a mapped amount keeps every digit.
+   */
+  readonly inexactNumbers?: 'refuse' | 'keep-as-text';
 }
 
 /** Fatal: a body that is not valid UTF-8 is refused, never read with replacement characters. Drops a BOM. */
@@ -63,19 +69,20 @@ function utf8Text(bytes: Buffer): string {
  * size was checked when it was read: http/body-limit.)
  */
 export function decodeJsonBody(input: JsonBodyInput): unknown {
+  // Before the text is read: a compressed body is not UTF-8, and its answer is 415, not 400.
+  const coding = input.contentEncoding?.trim().toLowerCase();
+  if (input.bytes.length > 0 && coding && coding !== 'identity') {
+    throw unsupportedMediaType(
+      undefined,
+      `The body must be sent uncompressed: this facade does not decode "Content-Encoding: ${coding}".`,
+    );
+  }
   const text = utf8Text(input.bytes);
   if (text.trim() === '') {
     if (input.optional) return {};
     throw invalidRequest('This endpoint needs a JSON body.', [
       { in: 'body', pointer: '', message: 'is required: send a JSON object' },
     ]);
-  }
-  const coding = input.contentEncoding?.trim().toLowerCase();
-  if (coding && coding !== 'identity') {
-    throw unsupportedMediaType(
-      undefined,
-      `The body must be sent uncompressed: this facade does not decode "Content-Encoding: ${coding}".`,
-    );
   }
   const type = mediaType(input.contentType);
   if (type === 'application/merge-patch+json') {
@@ -94,7 +101,8 @@ export function decodeJsonBody(input: JsonBodyInput): unknown {
       { in: 'body', pointer: '', message: 'must be well-formed JSON' },
     ]);
   }
-  const problem = findStructureProblem(text, MAX_JSON_DEPTH);
+  const keepAsText = input.inexactNumbers === 'keep-as-text';
+  const problem = findStructureProblem(text, MAX_JSON_DEPTH, { checkNumbers: !keepAsText });
   if (problem?.kind === 'duplicate-key') {
     const key = problem.path.at(-1) ?? '';
     throw invalidRequest(`The body names "${key}" twice in one object; send each field once.`, [
@@ -118,7 +126,9 @@ export function decodeJsonBody(input: JsonBodyInput): unknown {
       { in: 'body', pointer: toPointer(problem.path), message: 'is nested too deeply' },
     ]);
   }
-  return parsed;
+  if (!keepAsText) return parsed;
+  const quoted = quoteInexactNumbers(text);
+  return quoted === text ? parsed : (JSON.parse(quoted) as unknown);
 }
 
 /**
@@ -147,8 +157,9 @@ export function wantsRepresentation(
  */
 export function preferences(header: string | null | undefined): ReadonlyMap<string, string> {
   const found = new Map<string, string>();
-  for (const preference of (header ?? '').split(',')) {
-    const [head = ''] = preference.split(';', 1);
+  // Split at the commas between preferences, not inside a quoted value (RFC 9110 §5.6.4).
+  for (const preference of (header ?? '').match(/(?:[^,"]|"[^"]*")+/g) ?? []) {
+    const [head = ''] = preference.match(/^(?:[^;"]|"[^"]*")*/) ?? [];
     const separator = head.indexOf('=');
     const name = (separator < 0 ? head : head.slice(0, separator)).trim().toLowerCase();
     if (name === '' || found.has(name)) continue;

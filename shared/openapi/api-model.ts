@@ -184,6 +184,11 @@ const memberOutcomeHeader = header(
   'Member Outcome',
   'added, or already-present when that email was already on the team and nothing was written.',
 );
+const representationStatusHeader = header(
+  'Representation-Status',
+  'Representation Status',
+  'unavailable when the update was applied but the referral asked for could not be read back; do not send the update again.',
+);
 const retryAfterHeader = header(
   'Retry-After',
   'Retry After',
@@ -414,7 +419,12 @@ function updateResponses(operation: OperationDefinition, secured: boolean): ApiR
       'Referral',
       [etagHeader, preferenceAppliedHeader, ...outcome],
     ),
-    success('204', 'Updated; no body (the default).', undefined, [etagHeader, ...outcome]),
+    success(
+      '204',
+      'Updated; no body (the default, or when the updated referral was asked for but could not be read back).',
+      undefined,
+      [etagHeader, representationStatusHeader, ...outcome],
+    ),
     ...problemResponses(problemKindsByEndpoint.update, secured),
   ];
 }

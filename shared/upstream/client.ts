@@ -8,7 +8,7 @@ import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import type { AccessTokenSource } from '../credentials';
 import { tokenTimeout, type UnreachableReason } from '../failures/failure-map';
 import { ProblemError } from '../failures/problem';
-import { isMfaRequired } from '../failures/upstream-text';
+import { isMfaRequired, REDACTED } from '../failures/upstream-text';
 
 /** A call on one referral. */
 export interface ReferralCall {
@@ -230,9 +230,20 @@ function decoded(raw: Buffer, contentEncoding: string | string[] | undefined): s
 /**
  * The reply with the access token it was sent with taken out: an upstream or a gateway that echoes the request's
  * Authorization header must not hand the token to whoever reads the reply next (callers, webhook senders, logs).
+ * A JSON body may carry it escaped (`\u0065…`), so one with escapes is also read as JSON and written back plain
+ * when that shows the token; replies without escapes (nearly all) cost one scan.
  */
 function scrubbed(body: string, token: string): string {
-  return body.includes(token) ? body.replaceAll(token, '[redacted]') : body;
+  let clean = body.includes(token) ? body.replaceAll(token, REDACTED) : body;
+  if (clean.includes('\\')) {
+    try {
+      const plain = JSON.stringify(JSON.parse(clean));
+      if (plain.includes(token)) clean = plain.replaceAll(token, REDACTED);
+    } catch {
+      // Not JSON: nothing is escaped the JSON way.
+    }
+  }
+  return clean;
 }
 
 /** Events rather than an async iterator: one fewer promise per chunk on every reply. */

@@ -218,6 +218,7 @@ async function receive(
     contentType: delivery.header('content-type'),
     contentEncoding: delivery.header('content-encoding'),
     bytes: delivery.body,
+    inexactNumbers: 'keep-as-text',
     optional: false,
   });
   const mappingCase = chooseCase(mappingName, mapping, payload);

@@ -69,6 +69,26 @@ describe('import rules', () => {
     assert.doesNotMatch(result.output, /no-circular/);
   });
 
+  it('refuse an import the module map does not list, even from a higher layer (health may not use webhooks)', () => {
+    const result = cruise({
+      'shared/webhooks/intake.ts': 'export const intake = 1;\n',
+      'shared/health/readiness.ts':
+        "import { intake } from '../webhooks/intake';\nexport const ready = intake;\n",
+    });
+    assert.notEqual(result.status, 0);
+    assert.match(result.output, /imports:shared\/health/);
+    assert.doesNotMatch(result.output, /layer:/);
+  });
+
+  it('refuse a shared folder that has no place in the module map, so it cannot slip past the rules', () => {
+    const result = cruise({
+      'shared/call/context.ts': "import { extra } from '../extra/thing';\nexport const call = extra;\n",
+      'shared/extra/thing.ts': "import { call } from '../call/context';\nexport const extra = () => call;\n",
+    });
+    assert.notEqual(result.status, 0);
+    assert.match(result.output, /unknown-shared-folder: shared\/extra\/thing\.ts/);
+  });
+
   it('refuse shared code that imports the HTTP glue above it', () => {
     const result = cruise({
       'functions/routes.ts': 'export const routes = [];\n',
