@@ -308,6 +308,16 @@ export function upstreamRefusal(
   }
   const relayed = relayedRefusal(answer, subject, retryAfter, mayHaveApplied);
   if (relayed) return relayed;
+  return unrelayedAnswer(answer, subject, upstream, retryAfter);
+}
+
+/** A 5xx that was not retried, a 2xx the contract does not promise, or a status that would mislead if relayed. */
+function unrelayedAnswer(
+  answer: UpstreamAnswer,
+  subject: UpstreamSubject,
+  upstream: UpstreamErrorInfo,
+  retryAfter: number | undefined,
+): ProblemError {
   if (answer.status === 503) {
     return new ProblemError('upstream-unavailable', {
       upstream,

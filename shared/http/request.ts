@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { invalidRequest, unsupportedMediaType } from '../failures/failure-map';
-import { toPointer } from '../failures/problem';
+import { toPointer, type ProblemError } from '../failures/problem';
 import { isReferralId, REFERRAL_ID_RULE } from '../referral/referral-id';
-import { findStructureProblem, quoteInexactNumbers } from './json-structure';
+import { findStructureProblem, quoteInexactNumbers, type StructureProblem } from './json-structure';
 
 /** The deepest facade body (a raw patch setting a team with contact preferences) nests 5 levels. */
 export const MAX_JSON_DEPTH = 16;
@@ -69,14 +69,7 @@ function utf8Text(bytes: Buffer): string {
  * size was checked when it was read: http/body-limit.)
  */
 export function decodeJsonBody(input: JsonBodyInput): unknown {
-  // Before the text is read: a compressed body is not UTF-8, and its answer is 415, not 400.
-  const coding = input.contentEncoding?.trim().toLowerCase();
-  if (input.bytes.length > 0 && coding && coding !== 'identity') {
-    throw unsupportedMediaType(
-      undefined,
-      `The body must be sent uncompressed: this facade does not decode "Content-Encoding: ${coding}".`,
-    );
-  }
+  checkEncoding(input);
   const text = utf8Text(input.bytes);
   if (text.trim() === '') {
     if (input.optional) return {};
@@ -84,14 +77,7 @@ export function decodeJsonBody(input: JsonBodyInput): unknown {
       { in: 'body', pointer: '', message: 'is required: send a JSON object' },
     ]);
   }
-  const type = mediaType(input.contentType);
-  if (type === 'application/merge-patch+json') {
-    throw unsupportedMediaType(
-      type,
-      'JSON Merge Patch (application/merge-patch+json) is not what this facade applies: send a JSON Patch document (application/json-patch+json) to PATCH, or a JSON object (application/json) to the simple endpoints.',
-    );
-  }
-  if (type === undefined || !jsonMediaType.test(type)) throw unsupportedMediaType(type);
+  checkMediaType(input.contentType);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text) as unknown;
@@ -103,32 +89,57 @@ export function decodeJsonBody(input: JsonBodyInput): unknown {
   }
   const keepAsText = input.inexactNumbers === 'keep-as-text';
   const problem = findStructureProblem(text, MAX_JSON_DEPTH, { checkNumbers: !keepAsText });
-  if (problem?.kind === 'duplicate-key') {
-    const key = problem.path.at(-1) ?? '';
-    throw invalidRequest(`The body names "${key}" twice in one object; send each field once.`, [
-      { in: 'body', pointer: toPointer(problem.path), message: 'is given more than once' },
-    ]);
-  }
-  if (problem?.kind === 'inexact-number') {
-    throw invalidRequest(
-      `The body holds the number ${problem.text}, which has more digits than a JSON number can carry exactly; send it as a string ("${problem.text}") so that no digit is lost.`,
-      [
-        {
-          in: 'body',
-          pointer: toPointer(problem.path),
-          message: 'has more digits than a number can carry exactly: send it as a string',
-        },
-      ],
-    );
-  }
-  if (problem?.kind === 'too-deep') {
-    throw invalidRequest(`The body nests deeper than ${String(MAX_JSON_DEPTH)} levels.`, [
-      { in: 'body', pointer: toPointer(problem.path), message: 'is nested too deeply' },
-    ]);
-  }
+  if (problem) throw structureFailure(problem);
   if (!keepAsText) return parsed;
   const quoted = quoteInexactNumbers(text);
   return quoted === text ? parsed : (JSON.parse(quoted) as unknown);
+}
+
+/** Before the text is read: a compressed body is not UTF-8, and its answer is 415, not 400. */
+function checkEncoding(input: JsonBodyInput): void {
+  const coding = input.contentEncoding?.trim().toLowerCase();
+  if (input.bytes.length === 0 || !coding || coding === 'identity') return;
+  throw unsupportedMediaType(
+    undefined,
+    `The body must be sent uncompressed: this facade does not decode "Content-Encoding: ${coding}".`,
+  );
+}
+
+function checkMediaType(contentType: string | null | undefined): void {
+  const type = mediaType(contentType);
+  if (type === 'application/merge-patch+json') {
+    throw unsupportedMediaType(
+      type,
+      'JSON Merge Patch (application/merge-patch+json) is not what this facade applies: send a JSON Patch document (application/json-patch+json) to PATCH, or a JSON object (application/json) to the simple endpoints.',
+    );
+  }
+  if (type === undefined || !jsonMediaType.test(type)) throw unsupportedMediaType(type);
+}
+
+function structureFailure(problem: StructureProblem): ProblemError {
+  const pointer = toPointer(problem.path);
+  switch (problem.kind) {
+    case 'duplicate-key':
+      return invalidRequest(
+        `The body names "${problem.path.at(-1) ?? ''}" twice in one object; send each field once.`,
+        [{ in: 'body', pointer, message: 'is given more than once' }],
+      );
+    case 'inexact-number':
+      return invalidRequest(
+        `The body holds the number ${problem.text}, which has more digits than a JSON number can carry exactly; send it as a string ("${problem.text}") so that no digit is lost.`,
+        [
+          {
+            in: 'body',
+            pointer,
+            message: 'has more digits than a number can carry exactly: send it as a string',
+          },
+        ],
+      );
+    case 'too-deep':
+      return invalidRequest(`The body nests deeper than ${String(MAX_JSON_DEPTH)} levels.`, [
+        { in: 'body', pointer, message: 'is nested too deeply' },
+      ]);
+  }
 }
 
 /**
