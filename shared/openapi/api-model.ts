@@ -9,6 +9,8 @@ import { documentedSamples } from '../operations/samples';
 import type { OperationDefinition } from '../operations/definition';
 import { REFERRAL_ID_PATTERN } from '../referral/referral-id';
 import { referralSchema } from '../referral/referral-schema';
+import { createReferralRequestSchema, rawCreateSchema } from '../operations/create';
+import { syncRequestSchema } from '../operations/sync';
 import { searchQuerySchema } from '../referral-search/query';
 import { searchResultSchema } from '../referral-search/search';
 import { webhookOutcomeSchema } from '../webhooks/intake';
@@ -24,7 +26,10 @@ export interface DescribedRoute {
   readonly authLevel: 'anonymous' | 'function';
   readonly target:
     | { readonly kind: 'update'; readonly operation: OperationDefinition }
-    | { readonly kind: 'health' | 'readiness' | 'read' | 'search' | 'hook' | 'openapi' | 'fallback' };
+    | { readonly kind: 'create'; readonly raw: boolean }
+    | {
+        readonly kind: 'health' | 'readiness' | 'read' | 'search' | 'hook' | 'openapi' | 'fallback' | 'sync';
+      };
 }
 
 export interface ApiParameter {
@@ -334,6 +339,104 @@ function describeUpdate(operation: OperationDefinition): Describe {
   };
 }
 
+const createResponses: readonly ApiResponse[] = [
+  {
+    status: '201',
+    description: 'Created (Create-Outcome: created); the new referral, whose id is also in Location.',
+    schema: 'Referral',
+  },
+  {
+    status: '200',
+    description:
+      'A referral already carries the externalReferenceId (Create-Outcome: existing); that referral, not a new one.',
+    schema: 'Referral',
+  },
+  problem('400', 'The request is not valid; errors names each field to fix. Nothing was sent.'),
+  problem('409', 'Several referrals already carry the externalReferenceId.'),
+  problem('413', 'The body is too large.'),
+  problem('415', 'The body is not JSON.'),
+  ...upstreamProblems.filter((response) => response.status !== '404'),
+];
+
+const describeCreate =
+  (raw: boolean): Describe =>
+  (route, schemas) => {
+    const schemaName = raw ? 'CreateReferralRawRequest' : 'CreateReferralRequest';
+    schemas[schemaName] = jsonSchemaOf(raw ? rawCreateSchema : createReferralRequestSchema, 'input');
+    const texts = raw ? endpointTexts.createRaw : endpointTexts.create;
+    return [
+      {
+        ...texts,
+        method: 'post',
+        path: pathOf(route),
+        parameters: [correlationIdParameter],
+        requestBody: {
+          schema: schemaName,
+          required: true,
+          title: raw ? 'Create Body' : 'Referral',
+          description: raw ? "Partner Center's create body." : 'The referral to create, in plain fields.',
+          examples: (documentedSamples[raw ? 'create-raw' : 'create'] ?? []).map((sample) => ({
+            summary: sample.summary,
+            value: sample.body,
+          })),
+        },
+        responses: createResponses,
+        secured: isSecured(route),
+        // Makers get the flat body; the raw one is for callers who already hold Partner Center's shape.
+        inConnector: !raw,
+      },
+    ];
+  };
+
+const describeSync: Describe = (route, schemas) => {
+  schemas['SyncRequest'] = jsonSchemaOf(syncRequestSchema, 'input');
+  return [
+    {
+      ...endpointTexts.sync,
+      method: 'post',
+      path: pathOf(route),
+      parameters: [
+        referralIdParameter,
+        preferParameter,
+        returnQueryParameter,
+        ifMatchParameter,
+        correlationIdParameter,
+      ],
+      requestBody: {
+        schema: 'SyncRequest',
+        required: true,
+        title: 'Desired State',
+        description: 'The values the referral should have; fields left out are not looked at.',
+        examples: (documentedSamples['sync'] ?? []).map((sample) => ({
+          summary: sample.summary,
+          value: sample.body,
+        })),
+      },
+      responses: [
+        {
+          status: '200',
+          description:
+            'The referral as it is now (when asked for); Sync-Outcome says unchanged or updated, Sync-Changed-Paths what was written.',
+          schema: 'Referral',
+        },
+        {
+          status: '204',
+          description:
+            'Done; Sync-Outcome says unchanged (nothing written) or updated, Sync-Changed-Paths what was written.',
+        },
+        problem('400', 'The request is not valid; errors names each field to fix. Nothing was sent.'),
+        problem('409', 'Partner Center does not allow the status change asked for (Closed is final).'),
+        problem('412', 'The referral changed since the ETag in If-Match was read.'),
+        problem('413', 'The body is too large.'),
+        problem('415', 'The body is not JSON.'),
+        ...upstreamProblems,
+      ],
+      secured: isSecured(route),
+      inConnector: true,
+    },
+  ];
+};
+
 function describerFor(target: DescribedRoute['target']): Describe {
   switch (target.kind) {
     case 'fallback':
@@ -359,6 +462,10 @@ function describerFor(target: DescribedRoute['target']): Describe {
       return describeHook;
     case 'update':
       return describeUpdate(target.operation);
+    case 'create':
+      return describeCreate(target.raw);
+    case 'sync':
+      return describeSync;
   }
 }
 

@@ -91,7 +91,7 @@ function operation(op: ApiOperation, definitions: Record<string, JsonSchema>): J
       : [];
   const responses: Record<string, JsonSchema> = {};
   for (const response of op.responses) {
-    if (response.status === '200' || response.status === '204') {
+    if (response.status === '200' || response.status === '201' || response.status === '204') {
       responses[response.status] = {
         description: response.description,
         ...(response.schema ? { schema: { $ref: `#/definitions/${response.schema}` } } : {}),
