@@ -36,7 +36,12 @@ export interface BenchRequest {
 }
 
 export type ScenarioName =
-  'close-won' | 'update-details' | 'add-member' | 'validation-failure' | 'local-host-floor';
+  | 'close-won'
+  | 'update-details'
+  | 'add-member'
+  | 'validation-failure'
+  | 'sync-unchanged'
+  | 'local-host-floor';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -147,6 +152,26 @@ export const scenarios: readonly Scenario[] = [
     facade: (sequence) => facadePost(sequence, 'add-member', member(sequence), true),
     upstream: (sequence, token) =>
       upstreamPatch(sequence, token, [{ op: 'add', path: '/team/-', value: member(sequence) }], true),
+  },
+  {
+    // Every other scenario leaves the currency USD, so this sync finds nothing to change: one read, no write.
+    // The comparison is the minimal relay forwarding the same GET.
+    name: 'sync-unchanged',
+    title: 'sync with nothing to change (facade: GET only; others: the same GET)',
+    facadeStatus: 204,
+    upstreamStatus: 200,
+    facade: (sequence) => facadePost(sequence, 'sync', { currency: 'USD' }, false),
+    upstream: (sequence, token) => ({
+      method: 'GET',
+      path: UPSTREAM_PATH + benchReferralId(sequence),
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        'ms-correlationid': correlationId,
+        'ms-requestid': requestId,
+      },
+      body: '',
+    }),
   },
   {
     name: 'validation-failure',

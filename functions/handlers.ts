@@ -4,7 +4,7 @@
  */
 import type { ServicesResolver } from '../shared/app/services';
 import { callLogLine, startCall, type CallContext, type CallLog } from '../shared/call/context';
-import { preparePatch } from '../shared/facade/prepare-patch';
+import { prepareCreate, preparePatch, prepareSync } from '../shared/facade/prepare-patch';
 import { internalError, methodNotAllowed, routeNotFound } from '../shared/failures/failure-map';
 import { ProblemError, renderProblem, type RenderedResponse } from '../shared/failures/problem';
 import { checkReadiness } from '../shared/health/readiness';
@@ -121,6 +121,26 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
         return services().facade.update(call, {
           referralId,
           patch,
+          returnRepresentation,
+          ...(ifMatch === undefined ? {} : { ifMatch }),
+        });
+      });
+    case 'create':
+      return handle(route.name, async (request, call) => {
+        const create = prepareCreate(await readJsonBody(request, false), target.raw);
+        refuseUnsupportedPreconditions((name) => request.header(name));
+        return services().facade.create(call, create);
+      });
+    case 'sync':
+      return handle(route.name, async (request, call) => {
+        const referralId = parseReferralId(request.params['id']);
+        const desired = prepareSync(await readJsonBody(request, false));
+        const returnRepresentation = wantsRepresentation(request.header('prefer'), request.query('return'));
+        refuseUnsupportedPreconditions((name) => request.header(name));
+        const ifMatch = normalizeIfMatch(request.header('if-match'));
+        return services().facade.sync(call, {
+          referralId,
+          desired,
           returnRepresentation,
           ...(ifMatch === undefined ? {} : { ifMatch }),
         });

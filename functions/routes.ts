@@ -11,6 +11,9 @@ export type RouteTarget =
   | { readonly kind: 'readiness' }
   | { readonly kind: 'read' }
   | { readonly kind: 'update'; readonly operation: OperationDefinition }
+  /** The flat create body, or (raw) Partner Center's own. */
+  | { readonly kind: 'create'; readonly raw: boolean }
+  | { readonly kind: 'sync' }
   | { readonly kind: 'search' }
   | { readonly kind: 'hook' }
   | { readonly kind: 'openapi' }
@@ -68,6 +71,20 @@ export const routes: readonly RouteDefinition[] = [
     target: { kind: 'search' },
   },
   {
+    name: 'referral-create',
+    methods: ['POST'],
+    route: 'referrals',
+    authLevel: 'function',
+    target: { kind: 'create', raw: false },
+  },
+  {
+    name: 'referral-create-raw',
+    methods: ['POST'],
+    route: 'referrals/raw',
+    authLevel: 'function',
+    target: { kind: 'create', raw: true },
+  },
+  {
     name: 'referral-get',
     methods: ['GET', 'HEAD'],
     route: 'referrals/{id}',
@@ -88,6 +105,13 @@ export const routes: readonly RouteDefinition[] = [
     authLevel: 'function',
     target: { kind: 'update', operation },
   })),
+  {
+    name: 'referral-sync',
+    methods: ['POST'],
+    route: 'referrals/{id}/sync',
+    authLevel: 'function',
+    target: { kind: 'sync' },
+  },
   // Senders authenticate by the signature their mapping requires; most cannot send a function key header.
   {
     name: 'webhook',

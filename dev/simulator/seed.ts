@@ -74,6 +74,8 @@ function referral(
     team: [],
     inviteContext: { notes: '', invitedBy: { organizationId: 'msft', organizationName: 'Microsoft' } },
     target: [],
+    // Deal registrations: the connector's Referral schema has them as a read-only array (reference: peers A1).
+    registrations: [],
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * A Partner Center Referrals API simulator, faithful to the reference where the facade depends on it: Bearer
- * auth, GET (one and list), PATCH with only add/replace, the status transition rules, quoted ETags that change
+ * auth, GET (one and list), POST create, PATCH with only add/replace, the status transition rules, quoted ETags that change
  * on every write, If-Match → 412, and Prefer → 200 with the referral or 204.
  */
 import { randomUUID } from 'node:crypto';
@@ -93,6 +93,8 @@ export interface Simulator {
   /** Every request received, in order. */
   readonly calls: RecordedCall[];
   referral(id: string): Referral | undefined;
+  /** Every referral held, created ones included. */
+  referrals(): Referral[];
   /** Changes a referral as another Partner Center user would: the change is stored and the ETag moves on. */
   modify(id: string, change: (referral: Referral) => void): void;
   /** Restores the seeded referrals, clears the call log and removes every fault. */
@@ -272,6 +274,55 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     return { status: 204, headers: etag };
   }
 
+  /**
+   * POST create (reference §5.3): `type`, `customerProfile`, `consent` and `details` are required; the service
+   * answers the populated referral (the connector documents 200). A partner-created referral is outgoing and
+   * comes back Active/Accepted whatever status it was sent with, accepted at its creation time (§3.2, §2.1).
+   * An `engagementId` sent is kept: it is how the second step of a shared referral joins the first (§5.3).
+   */
+  function create(headers: Record<string, string>, text: string): Reply {
+    const mediaType = headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    if (mediaType !== 'application/json') {
+      return partnerError(415, 'invalidRequest', 'Content-Type must be application/json');
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return partnerError(400, 'invalidRequest', 'The request body is not valid JSON');
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return partnerError(400, 'invalidRequest', 'The request body must be a referral object');
+    }
+    const sent = body as Record<string, unknown>;
+    const missing = ['type', 'customerProfile', 'consent', 'details'].filter((name) => sent[name] == null);
+    if (missing.length > 0) {
+      return partnerError(400, 'invalidRequest', `Required properties are missing: ${missing.join(', ')}`);
+    }
+    const now = new Date().toISOString();
+    const id = randomUUID();
+    const referral: Referral = {
+      team: [],
+      target: [],
+      ...structuredClone(sent),
+      id,
+      engagementId: typeof sent['engagementId'] === 'string' ? sent['engagementId'] : randomUUID(),
+      organizationId: '8b2a6c1e-0d3f-4e5a-9b7c-6d8e0f1a2b3c',
+      organizationName: 'Contoso Partner Ltd',
+      direction: 'Outgoing',
+      status: 'Active',
+      substatus: 'Accepted',
+      createdDateTime: now,
+      updatedDateTime: now,
+      acceptedDateTime: now,
+      expirationDateTime: null,
+      registrations: [],
+      eTag: newEtag(),
+    };
+    store.set(id, referral);
+    return { status: 200, body: referral, headers: { etag: referral.eTag ?? '' } };
+  }
+
   function referralIdOf(url: URL): string | undefined {
     const match = new RegExp(`^${basePath}/([^/]+)$`).exec(url.pathname);
     if (!match?.[1]) return undefined;
@@ -290,6 +341,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       };
     }
     if (url.pathname === basePath && method === 'GET') return list(url);
+    if (url.pathname === basePath && method === 'POST') return create(headers, body);
     const id = referralIdOf(url);
     if (id === undefined) return partnerError(404, 'itemNotFound', 'No such resource');
     if (method === 'GET') return read(id);
@@ -461,6 +513,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const found = store.get(id);
       return found ? structuredClone(found) : undefined;
     },
+    referrals: () => [...store.values()].map((referral) => structuredClone(referral)),
     modify: (id, change) => {
       const found = store.get(id);
       if (!found) throw new Error(`no referral ${id}`);

@@ -63,8 +63,14 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
     },
     options.clock ?? systemClock,
   );
-  const facade = createReferralsFacade(relay);
   const search = createReferralSearch(new ReferralList(config.partnerCenterBaseUrl, relay));
+  const facade = createReferralsFacade(relay, {
+    findByExternalReference: async (call, externalReferenceId) => {
+      // Two are enough to tell "one" from "several".
+      const found = await search.search(call, { externalReferenceId, top: 2 });
+      return { referrals: found.value, complete: found.complete };
+    },
+  });
   return {
     config,
     credentials,

@@ -1,4 +1,8 @@
-import { buildPatch } from '../operations/build-patch';
+import type { z } from 'zod';
+import { buildPatch, parseBody } from '../operations/build-patch';
+import { createReferralRequestSchema, rawCreateSchema, toCreateBody } from '../operations/create';
+import { syncRequestSchema, type SyncRequest } from '../operations/sync';
+import type { ReferralCreate } from './create-referral';
 import type { OperationDefinition } from '../operations/definition';
 import { invalidRequest } from '../failures/failure-map';
 import { toFieldErrors } from '../failures/field-errors';
@@ -18,3 +22,31 @@ export function preparePatch(operation: OperationDefinition, body: unknown): rea
   }
   return built.patch;
 }
+
+/** A body checked against a request schema, or a 400 problem naming each field to fix. */
+function validBody<S extends z.ZodType>(name: string, schema: S, body: unknown): z.output<S> {
+  const parsed = parseBody(schema, body);
+  if (parsed.ok) return parsed.value;
+  throw invalidRequest(
+    `The body does not fit ${name}; see errors for each field to fix.`,
+    toFieldErrors(parsed.issues, 'body'),
+  );
+}
+
+/** The flat create body, or the raw one for advanced callers, as Partner Center's create body. */
+export function prepareCreate(body: unknown, raw: boolean): ReferralCreate {
+  if (raw) {
+    const valid = validBody('a referral create body', rawCreateSchema, body);
+    return {
+      body: valid,
+      ...(valid.externalReferenceId === undefined ? {} : { externalReferenceId: valid.externalReferenceId }),
+    };
+  }
+  const valid = validBody('create', createReferralRequestSchema, body);
+  return {
+    body: toCreateBody(valid),
+    ...(valid.externalReferenceId === undefined ? {} : { externalReferenceId: valid.externalReferenceId }),
+  };
+}
+
+export const prepareSync = (body: unknown): SyncRequest => validBody('sync', syncRequestSchema, body);

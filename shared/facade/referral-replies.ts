@@ -55,8 +55,11 @@ export function etagHeaderOf(reply: UpstreamReply): string | undefined {
  * in a header nor sent back in If-Match.
  */
 export function etagOf(reply: UpstreamReply, referral: unknown): string | undefined {
-  const header = etagHeaderOf(reply);
-  if (header) return header;
+  return etagHeaderOf(reply) ?? etagPropertyOf(referral);
+}
+
+/** The referral's own `eTag` property, quoted, when it is a valid entity tag. */
+export function etagPropertyOf(referral: unknown): string | undefined {
   const property =
     typeof referral === 'object' && referral !== null ? (referral as { eTag?: unknown }).eTag : undefined;
   if (typeof property !== 'string' || property === '') return undefined;

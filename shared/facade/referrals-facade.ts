@@ -8,7 +8,9 @@ import type { RenderedResponse } from '../failures/problem';
 import { pinsVersion } from '../http/etag';
 import type { UpstreamReply } from '../upstream/client';
 import type { RetryingRelay } from '../upstream/retrying-relay';
-import { addMember } from './add-member';
+import { createReferral, type FindByExternalReference, type ReferralCreate } from './create-referral';
+import { syncReferral, type ReferralSync } from './sync';
+import { appendGuardFor, guardedAppend } from './guarded-append';
 import {
   etagHeaderOf,
   isApplied,
@@ -20,18 +22,41 @@ import {
   REPRESENTATION_UNAVAILABLE,
   type ExtraHeaders,
 } from './referral-replies';
-import { isReplaySafePatch, teamMemberAppend } from './replay-safety';
+import { isReplaySafePatch } from './replay-safety';
 import { patchRequest, readRequest, relayOk, type ReferralWrite } from './upstream-steps';
 
-export { MEMBER_OUTCOME_HEADER, type MemberOutcome } from './add-member';
+export {
+  MEMBER_OUTCOME_HEADER,
+  REGISTRATION_OUTCOME_HEADER,
+  type MemberOutcome,
+  type RegistrationOutcome,
+} from './guarded-append';
 export type { ReferralWrite } from './upstream-steps';
+export {
+  CREATE_OUTCOME_HEADER,
+  type CreateOutcome,
+  type ExternalReferenceMatches,
+  type FindByExternalReference,
+  type ReferralCreate,
+} from './create-referral';
+export { SYNC_CHANGED_PATHS_HEADER, SYNC_OUTCOME_HEADER, type ReferralSync, type SyncOutcome } from './sync';
 
 export interface ReferralsFacade {
   update(call: CallContext, write: ReferralWrite): Promise<RenderedResponse>;
   get(call: CallContext, referralId: string): Promise<RenderedResponse>;
+  create(call: CallContext, create: ReferralCreate): Promise<RenderedResponse>;
+  sync(call: CallContext, sync: ReferralSync): Promise<RenderedResponse>;
 }
 
-export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
+export interface FacadeDependencies {
+  /** The referral search, below the facade in the module map, handed in by the composition root. */
+  readonly findByExternalReference: FindByExternalReference;
+}
+
+export function createReferralsFacade(
+  relay: RetryingRelay,
+  dependencies: FacadeDependencies,
+): ReferralsFacade {
   /**
    * The answer to an applied write. A caller who asked for the representation gets it even when the write's own
    * reply has none or an unreadable one: the write is known to be applied, so reading the referral is safe.
@@ -58,9 +83,9 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
 
   return {
     async update(call, write) {
-      const member = teamMemberAppend(write.patch);
-      if (member !== undefined) {
-        return addMember(relay, call, write, member, (reply, extra) =>
+      const guard = appendGuardFor(write.patch);
+      if (guard !== undefined) {
+        return guardedAppend(relay, call, write, guard, (reply, extra) =>
           answerWrite(call, write, reply, extra),
         );
       }
@@ -68,6 +93,11 @@ export function createReferralsFacade(relay: RetryingRelay): ReferralsFacade {
       const reply = await relayOk(relay, call, patchRequest(call, write, write.ifMatch), replaySafe);
       return answerWrite(call, write, reply, {});
     },
+
+    create: (call, create) => createReferral(relay, dependencies.findByExternalReference, call, create),
+
+    sync: (call, sync) =>
+      syncReferral(relay, call, sync, (write, reply, extra) => answerWrite(call, write, reply, extra)),
 
     async get(call, referralId) {
       return referralAnswer(call, await relayOk(relay, call, readRequest(call, referralId), true), {});

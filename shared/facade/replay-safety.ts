@@ -1,6 +1,5 @@
 /**
- * Which JSON Patch documents can be sent twice without harm, and how to recognise the one non-idempotent write
- * the facade makes safe itself: appending a member to a referral's team.
+ * Which JSON Patch documents can be sent twice without harm, and whether a referral already has a member.
  */
 import type { PatchOperation } from '../referral/writable-paths';
 
@@ -10,18 +9,6 @@ import type { PatchOperation } from '../referral/writable-paths';
  */
 export function isReplaySafePatch(patch: readonly PatchOperation[]): boolean {
   return patch.every((operation) => operation.op === 'replace' || !operation.path.endsWith('/-'));
-}
-
-const teamAppendPath = '/team/-';
-
-/** The email of the member a patch appends to `/team`, when the patch is exactly that one append. */
-export function teamMemberAppend(patch: readonly PatchOperation[]): string | undefined {
-  const [only, ...rest] = patch;
-  if (only === undefined || rest.length > 0 || only.op !== 'add' || only.path !== teamAppendPath) {
-    return undefined;
-  }
-  const email = (only.value as { email?: unknown } | null)?.email;
-  return typeof email === 'string' ? email : undefined;
 }
 
 /** Email addresses compare case-insensitively here, as mailbox providers treat them in practice. */

@@ -55,7 +55,8 @@ export type UpstreamOutcome =
 export type UpstreamSubject =
   | { readonly kind: 'update'; readonly referralId: string }
   | { readonly kind: 'read'; readonly referralId: string }
-  | { readonly kind: 'search' };
+  | { readonly kind: 'search' }
+  | { readonly kind: 'create' };
 
 const BOOTSTRAP_HINT =
   'run the bootstrap again (npm run bootstrap -- --vault <vault URL>; see docs/credentials.md)';
@@ -69,7 +70,8 @@ const upstreamInfo = (answer: UpstreamAnswer): UpstreamErrorInfo => ({
 });
 
 /** How a detail names what did not happen. */
-const request = (subject: UpstreamSubject): string => (subject.kind === 'update' ? 'update' : 'request');
+const request = (subject: UpstreamSubject): string =>
+  subject.kind === 'update' ? 'update' : subject.kind === 'create' ? 'create' : 'request';
 
 // ---- the caller's request -------------------------------------------------------------------------------
 
@@ -207,7 +209,7 @@ function relayedRefusal(
 ): ProblemError | undefined {
   const upstream = upstreamInfo(answer);
   const facts = { upstream, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) };
-  const referralId = subject.kind === 'search' ? undefined : subject.referralId;
+  const referralId = subject.kind === 'search' || subject.kind === 'create' ? undefined : subject.referralId;
   switch (answer.status) {
     case 400:
     case 422:
@@ -226,8 +228,7 @@ function relayedRefusal(
       return referralId === undefined
         ? new ProblemError('upstream-not-found', {
             ...facts,
-            detail:
-              'Partner Center answered 404 to the referral search (GET /v1.0/engagements/referrals), so its referral list is not where the facade looked. An operator should check PARTNER_CENTER_BASE_URL; report the correlation id if it is right.',
+            detail: `Partner Center answered 404 to the referral ${subject.kind === 'create' ? 'create (POST' : 'search (GET'} /v1.0/engagements/referrals), so its referral list is not where the facade looked. An operator should check PARTNER_CENTER_BASE_URL; report the correlation id if it is right.`,
           })
         : new ProblemError('referral-not-found', {
             ...facts,
@@ -369,11 +370,23 @@ export function upstreamGaveUp(
   const upstream = result.reply ? upstreamInfo(result.reply) : undefined;
   const withUpstream = upstream ? { upstream } : {};
   const applied =
-    subject.kind !== 'update'
-      ? ''
-      : result.mayHaveApplied
-        ? ' An attempt got no answer, so the update may have been applied: read the referral, or send the update again (the simplified operations are safe to repeat).'
-        : ' The update was not applied.';
+    subject.kind === 'create'
+      ? result.mayHaveApplied
+        ? ' An attempt got no answer, so the referral may have been created: send the create again with the same externalReferenceId (the facade then answers the one that landed), or search for it first.'
+        : ' No referral was created.'
+      : subject.kind !== 'update'
+        ? ''
+        : result.mayHaveApplied
+          ? ' An attempt got no answer, so the update may have been applied: read the referral, or send the update again (the simplified operations are safe to repeat).'
+          : ' The update was not applied.';
+  if (result.reason === 'not-replay-safe' && subject.kind === 'create') {
+    return new ProblemError('outcome-unknown', {
+      status: result.unreachable === 'timeout' ? 504 : 502,
+      detail:
+        'Partner Center did not confirm the create, and creating again could make a second referral, so the facade did not resend it. Send the create again with the same externalReferenceId (the facade then answers the referral that landed), or search for it before creating again.',
+      ...withUpstream,
+    });
+  }
   if (result.reason === 'not-replay-safe') {
     return new ProblemError('outcome-unknown', {
       status: result.unreachable === 'timeout' ? 504 : 502,
@@ -429,20 +442,40 @@ export const invalidUpstreamBody = (status: number): ProblemError =>
     upstream: { status },
   });
 
+/** A create answered success without the referral it made, so the caller cannot be told its id. */
+export const createdWithoutReferral = (status: number): ProblemError =>
+  new ProblemError('upstream-invalid-response', {
+    detail:
+      'Partner Center answered the create with success but without the referral it made, so its id is unknown. Search for the referral (or send the create again with an externalReferenceId, which the facade then finds) rather than creating again blindly.',
+    upstream: { status },
+  });
+
 export const foreignNextLink = (): ProblemError =>
   new ProblemError('upstream-invalid-response', {
     detail:
       'Partner Center pointed the next page of results outside its referral list; the facade did not follow it.',
   });
 
-export const referralUnversioned = (referralId: string): ProblemError =>
+/** `what` names the append, e.g. "the member" or "the deal registration". */
+export const referralUnversioned = (referralId: string, what: string): ProblemError =>
   new ProblemError('referral-unversioned', {
-    detail: `Partner Center gave no usable ETag for referral ${referralId}, so the member could not be appended under If-Match, and an unguarded append could add it twice; nothing was sent. Send add-member with the referral's ETag in If-Match, or report the correlation id.`,
+    detail: `Partner Center gave no usable ETag for referral ${referralId}, so ${what} could not be appended under If-Match, and an unguarded append could add it twice; nothing was sent. Send the request with the referral's ETag in If-Match, or report the correlation id.`,
   });
 
-export const referralBusy = (rounds: number): ProblemError =>
+export const referralBusy = (rounds: number, what: string): ProblemError =>
   new ProblemError('referral-busy', {
-    detail: `The referral changed between reading and writing ${String(rounds)} times in a row, so the member was not added. Send the request again shortly; it is safe to repeat.`,
+    detail: `The referral changed between reading and writing ${String(rounds)} times in a row, so ${what}. Send the request again shortly; it is safe to repeat.`,
+  });
+
+/** sync read the referral, and the status it asks for is a move Partner Center refuses (reference §3.2). */
+export const transitionForbidden = (
+  referralId: string,
+  from: string,
+  to: string,
+  reason: string,
+): ProblemError =>
+  new ProblemError('transition-forbidden', {
+    detail: `Referral ${referralId} is ${from}, and Partner Center does not allow the move to ${to}: ${reason}. Nothing was written.`,
   });
 
 // ---- finding a referral by CRM id -----------------------------------------------------------------------

@@ -229,8 +229,9 @@ export const problemTypes = {
     reached: 'maybe',
     mayHaveApplied: 'maybe',
     meaning:
-      'An append (such as a raw `add /team/-`) got no clear answer, so the facade did not resend it (that could add the entry twice); Partner Center answered 202 Accepted, which does not say the update was applied; or an attempt got no answer and Partner Center refused the resend (it may have refused it because the first one landed).',
-    action: 'Read the referral to see whether it was applied.',
+      'An append (such as a raw `add /team/-`) or a create got no clear answer, so the facade did not resend it (that could add the entry or the referral twice); Partner Center answered 202 Accepted, which does not say the update was applied; or an attempt got no answer and Partner Center refused the resend (it may have refused it because the first one landed).',
+    action:
+      'Read the referral to see whether it was applied; for a create, send it again with the same `externalReferenceId` (the facade answers the referral that landed).',
   },
   'referral-unversioned': {
     status: 502,
@@ -238,8 +239,8 @@ export const problemTypes = {
     reached: 'yes',
     mayHaveApplied: 'no',
     meaning:
-      'add-member read the referral but Partner Center gave no ETag (or one a header cannot carry), so the member could not be appended under If-Match; appending unguarded could add it twice, so nothing was sent.',
-    action: "Send add-member with the referral's ETag in `If-Match`, or report the correlation id.",
+      'add-member, register-deal (or close-won with `registerDeal`) or a sync that adds team members read the referral but Partner Center gave no ETag (or one a header cannot carry), so the append could not be sent under If-Match; appending unguarded could add the entry twice, so nothing was sent.',
+    action: "Send the request with the referral's ETag in `If-Match`, or report the correlation id.",
   },
   'referral-busy': {
     status: 503,
@@ -248,8 +249,17 @@ export const problemTypes = {
     reached: 'yes',
     mayHaveApplied: 'no',
     meaning:
-      '`add-member` kept losing the race with other writers to the same referral (its ETag changed on every try).',
+      '`add-member`, `register-deal` or `sync` kept losing the race with other writers to the same referral (its ETag changed on every try).',
     action: 'Send again after `Retry-After`.',
+  },
+  'transition-forbidden': {
+    status: 409,
+    title: 'Partner Center does not allow this status change',
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      '`sync` read the referral and the status it asks for is a move Partner Center refuses (Closed is final; no move back from Active to New); `detail` names the move. Nothing was written.',
+    action: "Leave status and substatus out of the sync, or send the referral's current pair.",
   },
   'credentials-missing': {
     status: 503,

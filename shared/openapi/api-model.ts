@@ -10,6 +10,8 @@ import { documentedSamples } from '../operations/samples';
 import type { OperationDefinition } from '../operations/definition';
 import { REFERRAL_ID_PATTERN } from '../referral/referral-id';
 import { referralSchema } from '../referral/referral-schema';
+import { createReferralRequestSchema, rawCreateSchema } from '../operations/create';
+import { syncRequestSchema } from '../operations/sync';
 import { searchQuerySchema } from '../referral-search/query';
 import { searchResultSchema } from '../referral-search/search';
 import { webhookOutcomeSchema } from '../webhooks/intake';
@@ -26,7 +28,10 @@ export interface DescribedRoute {
   readonly authLevel: 'anonymous' | 'function';
   readonly target:
     | { readonly kind: 'update'; readonly operation: OperationDefinition }
-    | { readonly kind: 'health' | 'readiness' | 'read' | 'search' | 'hook' | 'openapi' | 'fallback' };
+    | { readonly kind: 'create'; readonly raw: boolean }
+    | {
+        readonly kind: 'health' | 'readiness' | 'read' | 'search' | 'hook' | 'openapi' | 'fallback' | 'sync';
+      };
 }
 
 export interface ApiParameter {
@@ -189,6 +194,11 @@ const representationStatusHeader = header(
   'Representation Status',
   'unavailable when the update was applied but the referral asked for could not be read back; do not send the update again.',
 );
+const registrationOutcomeHeader = header(
+  'Registration-Outcome',
+  'Registration Outcome',
+  'registered, or already-registered when the referral had a deal registration and nothing was written.',
+);
 const retryAfterHeader = header(
   'Retry-After',
   'Retry After',
@@ -245,6 +255,24 @@ const writeKinds: readonly ProblemKind[] = [
 
 export const problemKindsByEndpoint = {
   read: [...facadeKinds, ...tokenKinds, ...upstreamKinds, 'referral-not-found'],
+  create: [
+    ...facadeKinds,
+    ...tokenKinds,
+    ...upstreamKinds,
+    ...bodyKinds,
+    'upstream-conflict',
+    'outcome-unknown',
+    'upstream-not-found',
+    'ambiguous-external-reference',
+  ],
+  sync: [
+    ...facadeKinds,
+    ...tokenKinds,
+    ...upstreamKinds,
+    ...bodyKinds,
+    ...writeKinds,
+    'transition-forbidden',
+  ],
   search: [...facadeKinds, ...tokenKinds, ...upstreamKinds, 'upstream-not-found'],
   update: [...facadeKinds, ...tokenKinds, ...upstreamKinds, ...bodyKinds, ...writeKinds],
   hook: [
@@ -259,6 +287,7 @@ export const problemKindsByEndpoint = {
     'webhook-signature-invalid',
     'webhook-unmappable',
     'webhooks-misconfigured',
+    'transition-forbidden',
   ],
 } as const satisfies Record<string, readonly ProblemKind[]>;
 
@@ -411,7 +440,12 @@ const describeHook: Describe = (route) => [
 
 function updateResponses(operation: OperationDefinition, secured: boolean): ApiResponse[] {
   // add-member says whether it wrote anything, whether or not the referral is returned.
-  const outcome = operation.name === 'add-member' ? [memberOutcomeHeader] : [];
+  const outcome =
+    operation.name === 'add-member'
+      ? [memberOutcomeHeader]
+      : operation.name === 'register-deal'
+        ? [registrationOutcomeHeader]
+        : [];
   return [
     success(
       '200',
@@ -477,6 +511,116 @@ function describeUpdate(operation: OperationDefinition): Describe {
   };
 }
 
+const createOutcomeHeader = header(
+  'Create-Outcome',
+  'Create Outcome',
+  'created, or existing when a referral already carried the externalReferenceId and nothing was created.',
+);
+const locationHeader = header('Location', 'Location', 'The URL of the new referral in this API.');
+const syncOutcomeHeader = header(
+  'Sync-Outcome',
+  'Sync Outcome',
+  'unchanged (nothing was written) or updated.',
+);
+const syncChangedPathsHeader = header(
+  'Sync-Changed-Paths',
+  'Sync Changed Paths',
+  'The referral fields the sync wrote, comma-separated; empty when unchanged.',
+);
+
+function createResponses(secured: boolean): ApiResponse[] {
+  return [
+    success(
+      '201',
+      'Created (Create-Outcome: created); the new referral, whose ID is also in Location.',
+      'Referral',
+      [createOutcomeHeader, locationHeader, etagHeader],
+    ),
+    success(
+      '200',
+      'A referral already carries the externalReferenceId (Create-Outcome: existing); that referral, not a new one.',
+      'Referral',
+      [createOutcomeHeader, etagHeader],
+    ),
+    ...problemResponses(problemKindsByEndpoint.create, secured),
+  ];
+}
+
+const describeCreate =
+  (raw: boolean): Describe =>
+  (route, schemas) => {
+    const schemaName = raw ? 'CreateReferralRawRequest' : 'CreateReferralRequest';
+    schemas[schemaName] = jsonSchemaOf(raw ? rawCreateSchema : createReferralRequestSchema, 'input');
+    const texts = raw ? endpointTexts.createRaw : endpointTexts.create;
+    return [
+      {
+        ...texts,
+        method: 'post',
+        path: pathOf(route),
+        parameters: [correlationIdParameter],
+        requestBody: {
+          schema: schemaName,
+          required: true,
+          title: raw ? 'Create Body' : 'Referral',
+          description: raw ? "Partner Center's create body." : 'The referral to create, in plain fields.',
+          examples: (documentedSamples[raw ? 'create-raw' : 'create'] ?? []).map((sample) => ({
+            summary: sample.summary,
+            value: sample.body,
+          })),
+        },
+        responses: createResponses(isSecured(route)),
+        secured: isSecured(route),
+        // Makers get the flat body; the raw one is for callers who already hold Partner Center's shape.
+        inConnector: !raw,
+      },
+    ];
+  };
+
+const describeSync: Describe = (route, schemas) => {
+  schemas['SyncRequest'] = jsonSchemaOf(syncRequestSchema, 'input');
+  return [
+    {
+      ...endpointTexts.sync,
+      method: 'post',
+      path: pathOf(route),
+      parameters: [
+        referralIdParameter,
+        preferParameter,
+        returnQueryParameter,
+        ifMatchParameter,
+        correlationIdParameter,
+      ],
+      requestBody: {
+        schema: 'SyncRequest',
+        required: true,
+        title: 'Desired State',
+        description: 'The values the referral should have; fields left out are not looked at.',
+        examples: (documentedSamples['sync'] ?? []).map((sample) => ({
+          summary: sample.summary,
+          value: sample.body,
+        })),
+      },
+      responses: [
+        success(
+          '200',
+          'The referral as it is now (when asked for); Sync-Outcome says unchanged or updated, Sync-Changed-Paths what was written.',
+          'Referral',
+          [etagHeader, preferenceAppliedHeader, syncOutcomeHeader, syncChangedPathsHeader],
+        ),
+        success(
+          '204',
+          'Done; Sync-Outcome says unchanged (nothing written) or updated, Sync-Changed-Paths what was written.',
+          undefined,
+          [etagHeader, syncOutcomeHeader, syncChangedPathsHeader],
+        ),
+        ...problemResponses(problemKindsByEndpoint.sync, isSecured(route)),
+      ],
+      secured: isSecured(route),
+      inConnector: true,
+    },
+  ];
+};
+
 function describerFor(target: DescribedRoute['target']): Describe {
   switch (target.kind) {
     case 'fallback':
@@ -498,6 +642,10 @@ function describerFor(target: DescribedRoute['target']): Describe {
       return describeHook;
     case 'update':
       return describeUpdate(target.operation);
+    case 'create':
+      return describeCreate(target.raw);
+    case 'sync':
+      return describeSync;
   }
 }
 

@@ -42,6 +42,24 @@ export const endpointTexts = {
     description:
       'Finds referrals by status, substatus, direction, last change, team member or your CRM ID, most recently updated first. Reads at most 10 pages of Partner Center results.',
   },
+  create: {
+    operationId: 'CreateReferral',
+    summary: 'Create a referral',
+    description:
+      'Creates a private, partner-led or co-sell referral from plain fields. With an externalReferenceId it is idempotent: a referral that already carries that CRM ID is answered (200, Create-Outcome: existing) instead of creating a second one.',
+  },
+  createRaw: {
+    operationId: 'CreateReferralRaw',
+    summary: "Create a referral from Partner Center's body",
+    description:
+      "For advanced callers: Partner Center's own create body, checked against the referral schema and relayed; idempotent by externalReferenceId like the plain create.",
+  },
+  sync: {
+    operationId: 'SyncReferral',
+    summary: 'Sync a referral with your values',
+    description:
+      'Makes the referral carry the values you send (deal details, status, team members) and writes only what differs: nothing at all when it already matches (Sync-Outcome: unchanged).',
+  },
   hook: {
     operationId: 'ReceiveWebhook',
     summary: 'Receive a webhook',

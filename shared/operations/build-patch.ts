@@ -15,9 +15,19 @@ const requiredFieldMessage = (issue: z.core.$ZodRawIssue): string | undefined =>
     ? 'is required'
     : undefined;
 
+export type ParseResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly issues: readonly z.core.$ZodIssue[] };
+
+/** A parsed request body checked against a request schema, with "is required" for missing fields. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): ParseResult<z.output<S>> {
+  const parsed = schema.safeParse(body, { error: requiredFieldMessage });
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: parsed.error.issues };
+}
+
 /** Validates a parsed request body against an operation and returns its JSON Patch, or the reasons it cannot. */
 export function buildPatch(operation: OperationDefinition, body: unknown): BuildResult {
-  const parsed = operation.body.safeParse(body, { error: requiredFieldMessage });
-  if (!parsed.success) return { ok: false, issues: parsed.error.issues };
-  return { ok: true, patch: operation.toPatch(parsed.data) };
+  const parsed = parseBody(operation.body, body);
+  if (!parsed.ok) return parsed;
+  return { ok: true, patch: operation.toPatch(parsed.value) };
 }

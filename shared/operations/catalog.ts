@@ -20,12 +20,19 @@ import { describeAllowedPairs, isAllowedStatusPair } from '../referral/status';
 import { defineOperation, type OperationDefinition } from './definition';
 import { replaceGivenFields, replaceStatus } from './detail-fields';
 import { rawPatchSchema } from './raw-patch';
+import { teamMemberValue } from './team-member';
+import {
+  registerDealPatch,
+  registerDealSchema,
+  updateRegistrationPatch,
+  updateRegistrationSchema,
+} from './registration';
 
 const closeWon = defineOperation({
   name: 'close-won',
   summary: 'Close a referral as won',
   description:
-    'Sets the referral to Closed/Won and, optionally, records the final deal value, currency, closing date, notes and status reason in the same update.',
+    'Sets the referral to Closed/Won and, optionally, records the final deal value, currency, closing date, notes and status reason in the same update, and registers the deal (registerDeal) in the same PATCH.',
   body: z
     .object({
       dealValue: optionalField(dealValueSchema),
@@ -33,10 +40,35 @@ const closeWon = defineOperation({
       closingDateTime: optionalField(closingDateTimeSchema),
       notes: optionalField(notesSchema),
       statusReason: optionalField(statusReasonSchema),
+      registerDeal: optionalField(registerDealSchema),
     })
     .strict(),
   bodyOptional: true,
-  toPatch: (input) => [...replaceStatus('Closed', 'Won'), ...replaceGivenFields(input)],
+  toPatch: ({ registerDeal, ...fields }) => [
+    ...replaceStatus('Closed', 'Won'),
+    ...replaceGivenFields(fields),
+    ...(registerDeal === undefined ? [] : registerDealPatch(registerDeal)),
+  ],
+});
+
+const registerDeal = defineOperation({
+  name: 'register-deal',
+  summary: 'Register the deal of a referral',
+  description:
+    'Registers the deal with Microsoft (type AzureIPCoSell): the solutions sold, with their value, deployment, pricing and marketplace transaction, and the contract. A referral carries one registration: when it has one already, nothing is written (Registration-Outcome: already-registered); change it with update-registration.',
+  body: registerDealSchema,
+  bodyOptional: false,
+  toPatch: registerDealPatch,
+});
+
+const updateRegistration = defineOperation({
+  name: 'update-registration',
+  summary: 'Update the deal registration of a referral',
+  description:
+    "Changes the referral's deal registration: contract dates, term and value, and the first solution's value, currency, deployment, pricing and marketplace transaction. Fields left out are not changed.",
+  body: updateRegistrationSchema,
+  bodyOptional: false,
+  toPatch: updateRegistrationPatch,
 });
 
 const closeLost = defineOperation({
@@ -78,18 +110,7 @@ const addMember = defineOperation({
     .extend({ phoneNumber: optionalField(phoneNumberSchema) })
     .strict(),
   bodyOptional: false,
-  toPatch: (member) => [
-    {
-      op: 'add',
-      path: '/team/-',
-      value: {
-        email: member.email,
-        firstName: member.firstName,
-        lastName: member.lastName,
-        ...(member.phoneNumber === undefined ? {} : { phoneNumber: member.phoneNumber }),
-      },
-    },
-  ],
+  toPatch: (member) => [{ op: 'add', path: '/team/-', value: teamMemberValue(member) }],
 });
 
 const detailFieldNames = [
@@ -166,6 +187,8 @@ export const operations = {
   addMember,
   updateDetails,
   setStatus,
+  registerDeal,
+  updateRegistration,
   rawPatch,
 } as const satisfies Record<string, OperationDefinition>;
 
@@ -178,4 +201,6 @@ export const simplifiedOperations: readonly OperationDefinition[] = [
   addMember,
   updateDetails,
   setStatus,
+  registerDeal,
+  updateRegistration,
 ];

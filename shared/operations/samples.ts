@@ -37,4 +37,63 @@ export const documentedSamples: Readonly<Record<string, readonly DocumentedSampl
       ],
     },
   ],
+  'register-deal': [
+    {
+      summary: 'Register an Azure IP co-sell deal with its contract',
+      body: {
+        solutions: [
+          {
+            id: 'SOL-34104-EBB',
+            value: 50000,
+            currency: 'USD',
+            isDeployedOnAzure: true,
+            primaryDeploymentOn: 'Azure',
+            pricingModel: 'Subscription',
+            isMarketplaceTransacted: true,
+            marketplaceTransactionDateTime: '2026-11-30',
+          },
+        ],
+        contractValue: 50000,
+        contractCurrency: 'USD',
+        contractStartDateTime: '2027-01-01',
+        contractEndDateTime: '2027-12-31',
+        contractSignDateTime: '2026-11-30',
+        contractTerm: '12 months',
+      },
+    },
+  ],
+  'update-registration': [
+    { summary: 'Extend the contract', body: { contractEndDateTime: '2028-12-31', contractValue: 95000 } },
+  ],
+  create: [
+    {
+      summary: 'A co-sell referral, idempotent by CRM ID',
+      body: {
+        dealType: 'co-sell',
+        name: 'Fabrikam – Azure migration',
+        externalReferenceId: 'OPP-2026-0042',
+        customerName: 'Fabrikam Inc.',
+        customerAddress: {
+          addressLine1: '1 Microsoft Way',
+          city: 'Redmond',
+          state: 'WA',
+          postalCode: '98052',
+          country: 'US',
+        },
+        consentToContact: true,
+        consentToShareInfoWithOthers: true,
+        dealValue: 125000,
+        currency: 'USD',
+        closingDateTime: '2026-12-31',
+        solutions: ['SOL-34104-EBB'],
+        helpNeeded: 'ProofOfConceptOrDemo',
+      },
+    },
+  ],
+  sync: [
+    {
+      summary: "The CRM's current values; only what differs is written",
+      body: { status: 'Active', substatus: 'Accepted', dealValue: 125000, currency: 'USD' },
+    },
+  ],
 };

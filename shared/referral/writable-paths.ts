@@ -16,6 +16,7 @@ import {
   substatusSchema,
   teamMemberSchema,
 } from './fields';
+import { registrationSchema, registrationUpdatePaths } from './registration';
 
 export const patchOps = ['add', 'replace'] as const;
 export type PatchOp = (typeof patchOps)[number];
@@ -54,7 +55,21 @@ export const writablePaths = {
   '/team/-': { ops: appendOnly, value: teamMemberSchema },
   '/customerProfile/team': { ops: anyOp, value: z.array(teamMemberSchema).max(100) },
   '/customerProfile/team/-': { ops: appendOnly, value: teamMemberSchema },
+  '/registrations/-': { ops: appendOnly, value: registrationSchema },
+  ...registrationFields(),
 } as const satisfies Record<string, WritablePath>;
+
+/**
+ * `add` on an object member sets it whether or not it is there yet (RFC 6902 §4.1), which `replace` would refuse,
+ * so the registration's fields take both.
+ */
+function registrationFields(): Record<keyof typeof registrationUpdatePaths, WritablePath> {
+  const fields = {} as Record<keyof typeof registrationUpdatePaths, WritablePath>;
+  for (const path of Object.keys(registrationUpdatePaths) as (keyof typeof registrationUpdatePaths)[]) {
+    fields[path] = { ops: anyOp, value: registrationUpdatePaths[path] };
+  }
+  return fields;
+}
 
 export type WritablePathName = keyof typeof writablePaths;
 export const writablePathNames = Object.keys(writablePaths) as [WritablePathName, ...WritablePathName[]];

@@ -31,7 +31,16 @@ export interface ListPageCall {
   readonly requestId: string;
 }
 
-export type UpstreamCall = ReferralCall | ListPageCall;
+/** Creating a referral: `POST /v1.0/engagements/referrals` with the create body. */
+export interface CreateCall {
+  readonly method: 'POST';
+  /** The serialised create body. */
+  readonly body: string;
+  readonly correlationId: string;
+  readonly requestId: string;
+}
+
+export type UpstreamCall = ReferralCall | ListPageCall | CreateCall;
 
 export interface UpstreamReply {
   readonly status: number;
@@ -81,7 +90,8 @@ export interface AttemptLimits {
   readonly timeoutMs?: number;
 }
 
-const referralsPath = '/v1.0/engagements/referrals/';
+const collectionPath = '/v1.0/engagements/referrals';
+const referralsPath = `${collectionPath}/`;
 const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
 export function createUpstreamAgent(): Agent {
@@ -147,6 +157,10 @@ export class PartnerCenterClient {
     let payload: string | undefined;
     if ('listUrl' in call) {
       url = call.listUrl;
+    } else if (call.method === 'POST') {
+      url = this.options.baseUrl + collectionPath;
+      payload = call.body;
+      headers['content-type'] = 'application/json';
     } else {
       url = this.options.baseUrl + referralsPath + encodeURIComponent(call.referralId);
       payload = call.body;

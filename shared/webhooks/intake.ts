@@ -13,9 +13,17 @@ import {
 } from '../failures/failure-map';
 import { toFieldErrors } from '../failures/field-errors';
 import type { FieldError, RenderedResponse } from '../failures/problem';
-import type { ReferralsFacade } from '../facade/referrals-facade';
+import {
+  CREATE_OUTCOME_HEADER,
+  MEMBER_OUTCOME_HEADER,
+  REGISTRATION_OUTCOME_HEADER,
+  SYNC_OUTCOME_HEADER,
+  type ReferralsFacade,
+} from '../facade/referrals-facade';
 import { decodeJsonBody, parseReferralId } from '../http/request';
-import { buildPatch } from '../operations/build-patch';
+import { buildPatch, parseBody } from '../operations/build-patch';
+import { createReferralRequestSchema, toCreateBody } from '../operations/create';
+import { syncRequestSchema } from '../operations/sync';
 import { simplifiedOperations } from '../operations/catalog';
 import type { OperationDefinition } from '../operations/definition';
 import type { PatchOperation } from '../referral/writable-paths';
@@ -23,6 +31,7 @@ import { resolveByExternalReferenceId } from '../referral-search/resolve';
 import type { ReferralSearch } from '../referral-search/search';
 import { evaluate as evaluateExpression, ExpressionEvaluationError, isTruthy } from './expression';
 import {
+  CREATE_OPERATION,
   MAPPING_NAME_PATTERN,
   type MappingCase,
   type MappingFile,
@@ -43,6 +52,11 @@ export const webhookOutcomeSchema = z
     operation: z.string().optional().meta({ title: 'Operation', description: 'The operation applied.' }),
     referralId: z.string().optional().meta({ title: 'Referral id', description: 'The referral updated.' }),
     reason: z.string().optional().meta({ title: 'Reason', description: 'Why the delivery was ignored.' }),
+    result: z.string().optional().meta({
+      title: 'Result',
+      description:
+        'What the operation reported, when it says more than applied: created or existing (create), unchanged or updated (sync), added or already-present (add-member), registered or already-registered (register-deal).',
+    }),
   })
   .meta({ title: 'Webhook outcome', description: 'What the intake did with a delivery.' });
 type WebhookOutcome = z.infer<typeof webhookOutcomeSchema>;
@@ -113,6 +127,37 @@ function mappingNamed(mappings: MappingFile, name: string): WebhookMapping | und
   return mappings.mappings[name];
 }
 
+/** The mapped fields checked against the operation's body schema, or a 422 naming each field and its expression. */
+function validFields<S extends z.ZodType>(
+  mappingName: string,
+  mappingCase: MappingCase,
+  schema: S,
+  body: Record<string, unknown>,
+): z.output<S> {
+  const parsed = parseBody(schema, body);
+  if (parsed.ok) return parsed.value;
+  throw unmappable(mappingName, mappingCase, parsed.issues);
+}
+
+function unmappable(
+  mappingName: string,
+  mappingCase: MappingCase,
+  issues: Parameters<typeof toFieldErrors>[0],
+): Error {
+  const errors = toFieldErrors(issues, 'body').map((fieldError): FieldError => {
+    const field = fieldError.pointer.split('/')[1] ?? '';
+    const expression = Object.hasOwn(mappingCase.fields, field) ? mappingCase.fields[field] : undefined;
+    return expression === undefined
+      ? fieldError
+      : { ...fieldError, message: `${fieldError.message} (from ${expression})` };
+  });
+  return webhookUnmappable(
+    mappingName,
+    `the mapped fields do not fit ${mappingCase.operation}; each error names the field and the expression it came from.`,
+    errors,
+  );
+}
+
 /** The mapping's patch for the mapped fields, or a 422 naming each field and the expression it came from. */
 function patchFor(
   mappingName: string,
@@ -122,18 +167,7 @@ function patchFor(
 ): readonly PatchOperation[] {
   const built = buildPatch(operation, body);
   if (built.ok) return built.patch;
-  const errors = toFieldErrors(built.issues, 'body').map((fieldError): FieldError => {
-    const field = fieldError.pointer.split('/')[1] ?? '';
-    const expression = Object.hasOwn(mappingCase.fields, field) ? mappingCase.fields[field] : undefined;
-    return expression === undefined
-      ? fieldError
-      : { ...fieldError, message: `${fieldError.message} (from ${expression})` };
-  });
-  throw webhookUnmappable(
-    mappingName,
-    `the mapped fields do not fit ${operation.name}; each error names the field and the expression it came from.`,
-    errors,
-  );
+  throw unmappable(mappingName, mappingCase, built.issues);
 }
 
 async function secretFor(secrets: SecretLookup, mapping: WebhookMapping): Promise<string> {
@@ -224,18 +258,48 @@ async function receive(
   const mappingCase = chooseCase(mappingName, mapping, payload);
   // A 2xx, so the sender does not retry an event this mapping deliberately ignores.
   if (!mappingCase) return ignored(call, mappingName);
+  const fields = mapFields(mappingName, mappingCase, payload);
+  // The payload is checked against the mapping before any upstream call, the referral's lookup included.
+  if (mappingCase.operation === CREATE_OPERATION) {
+    const request = validFields(mappingName, mappingCase, createReferralRequestSchema, fields);
+    const created = await dependencies.facade.create(call, {
+      body: toCreateBody(request),
+      ...(request.externalReferenceId === undefined
+        ? {}
+        : { externalReferenceId: request.externalReferenceId }),
+    });
+    return applied(call, mappingName, CREATE_OPERATION, created.headers[CREATE_OUTCOME_HEADER]);
+  }
+  if (mapping.referral === undefined) throw webhooksMisconfigured(`mapping ${mappingName} names no referral`);
+  if (mappingCase.operation === 'sync') {
+    const desired = validFields(mappingName, mappingCase, syncRequestSchema, fields);
+    const referralId = await referralIdOf(dependencies.search, call, mappingName, mapping.referral, payload);
+    call.referralId = referralId;
+    const synced = await dependencies.facade.sync(call, { referralId, desired, returnRepresentation: false });
+    return applied(call, mappingName, 'sync', synced.headers[SYNC_OUTCOME_HEADER]);
+  }
   const operation = simplifiedOperations.find((candidate) => candidate.name === mappingCase.operation);
   if (!operation) throw webhooksMisconfigured(`unknown operation ${mappingCase.operation}`);
-  // The payload is checked against the mapping before any upstream call, the referral's lookup included.
-  const patch = patchFor(mappingName, mappingCase, operation, mapFields(mappingName, mappingCase, payload));
+  const patch = patchFor(mappingName, mappingCase, operation, fields);
   const referralId = await referralIdOf(dependencies.search, call, mappingName, mapping.referral, payload);
   call.referralId = referralId;
-  await dependencies.facade.update(call, { referralId, patch, returnRepresentation: false });
+  const updated = await dependencies.facade.update(call, { referralId, patch, returnRepresentation: false });
+  const result = updated.headers[MEMBER_OUTCOME_HEADER] ?? updated.headers[REGISTRATION_OUTCOME_HEADER];
+  return applied(call, mappingName, operation.name, result);
+}
+
+function applied(
+  call: CallContext,
+  mappingName: string,
+  operation: string,
+  result: string | undefined,
+): RenderedResponse {
   return json(200, call.correlationId, {
     outcome: 'applied',
     mapping: mappingName,
-    operation: operation.name,
-    referralId,
+    operation,
+    ...(call.referralId === undefined ? {} : { referralId: call.referralId }),
+    ...(result === undefined ? {} : { result }),
   });
 }
 

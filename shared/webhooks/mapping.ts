@@ -4,10 +4,22 @@
  */
 import { z } from 'zod';
 import { simplifiedOperations } from '../operations/catalog';
+import { createReferralRequestSchema } from '../operations/create';
+import { syncRequestSchema } from '../operations/sync';
 import { WEBHOOK_SECRET_SETTING_PREFIX as WEBHOOK_SECRET_PREFIX } from '../config';
 import { expressionSchema } from './expression';
 
-const operationNames = simplifiedOperations.map((operation) => operation.name) as [string, ...string[]];
+/**
+ * The operations a mapping can name: every simplified operation, create (which names no existing referral) and
+ * sync. Each body schema is the same one the endpoint uses.
+ */
+export const webhookOperationSchemas: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
+  ...simplifiedOperations.map((operation) => [operation.name, operation.body] as const),
+  ['create', createReferralRequestSchema],
+  ['sync', syncRequestSchema],
+]);
+const operationNames = [...webhookOperationSchemas.keys()] as [string, ...string[]];
+export const CREATE_OPERATION = 'create';
 
 const secretSetting = z
   .string()
@@ -64,17 +76,28 @@ const mappingSchema = z
   .object({
     description: z.string().optional(),
     auth: authSchema,
-    referral: locatorSchema,
+    /** Where the payload names the referral; only a mapping whose every case creates can do without. */
+    referral: locatorSchema.optional(),
     cases: z.array(caseSchema).min(1, 'must list at least one case'),
   })
-  .strict();
+  .strict()
+  .superRefine((mapping, ctx) => {
+    const needsReferral = mapping.cases.some((mappingCase) => mappingCase.operation !== CREATE_OPERATION);
+    if (needsReferral && mapping.referral === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['referral'],
+        message: 'is required when a case updates an existing referral (every operation but create)',
+      });
+    }
+  });
 export type WebhookMapping = z.output<typeof mappingSchema>;
 
 /** The fields each operation's body accepts, read from its own schema so the two cannot disagree. */
 function acceptedFields(operationName: string): string[] {
-  const operation = simplifiedOperations.find((candidate) => candidate.name === operationName);
-  if (!operation) return [];
-  const schema = z.toJSONSchema(operation.body, { io: 'input', unrepresentable: 'any' });
+  const body = webhookOperationSchemas.get(operationName);
+  if (!body) return [];
+  const schema = z.toJSONSchema(body, { io: 'input', unrepresentable: 'any' });
   return Object.keys((schema as { properties?: Record<string, unknown> }).properties ?? {});
 }
 

@@ -35,6 +35,13 @@ const bodies: Record<string, unknown> = {
   '/referrals/{id}/update-details post': { dealValue: '10000', externalReferenceId: 'OPP-1' },
   '/referrals/{id}/set-status post': { status: 'Closed', substatus: 'Lost', statusReason: null },
   '/referrals/{id}/add-member post': { email: 'jane.doe@contoso.com', firstName: 'Jane', lastName: 'Doe' },
+  '/referrals/raw post': {
+    type: 'Independent',
+    name: 'Typed client referral',
+    customerProfile: { name: 'Contoso' },
+    consent: { consentToShareReferralWithMicrosoftSellers: false },
+    details: { dealValue: '1000', currency: 'USD' },
+  },
   // Any sender's payload, whatever its shape: the mapping, not the schema, reads it.
   '/hooks/{name} post': { event: 'deal.won', data: { id: 'OPP-1', amount: 125000, tags: ['a'], done: true } },
 };

@@ -10,9 +10,11 @@ import { applyPatch, type Operation } from 'fast-json-patch';
 import { seedReferrals, type Referral } from '../../dev/simulator/seed';
 import type { Fault } from '../../dev/simulator/server';
 import { hasTeamMember } from '../../shared/facade/replay-safety';
-import { buildPatch } from '../../shared/operations/build-patch';
+import { buildPatch, parseBody } from '../../shared/operations/build-patch';
 import { operations } from '../../shared/operations/catalog';
 import type { OperationDefinition } from '../../shared/operations/definition';
+import { planSync, syncRequestSchema } from '../../shared/operations/sync';
+import { hasRegistration } from '../../shared/referral/registration';
 import { call, type Answer } from '../support/http';
 import { startStack, type Stack } from '../support/stack';
 import { scaledClock } from '../support/virtual-clock';
@@ -21,6 +23,18 @@ const REFERRALS = 12;
 const CALLS_PER_REFERRAL = 30;
 const FAULT_RATE = 0.3;
 const SEED = 20261102;
+/** CRM ids each created three times (with resends) while creates and list reads fail too. */
+const CREATES = 8;
+
+function createBody(crmId: string) {
+  return {
+    dealType: 'partner-led',
+    name: `Chaos ${crmId}`,
+    externalReferenceId: crmId,
+    customerName: 'Fabrikam Inc.',
+    customerAddress: { addressLine1: '1 Main St', city: 'Springfield', country: 'US' },
+  };
+}
 
 /** mulberry32: a tiny seeded PRNG, so a failing run can be replayed exactly. */
 function prng(seed: number): () => number {
@@ -58,7 +72,8 @@ const people = [
 ];
 
 interface Step {
-  readonly operation: OperationDefinition;
+  /** `sync` is not a patch operation: its patch is planned from the referral as it is. */
+  readonly operation: OperationDefinition | 'sync';
   readonly method: 'GET' | 'POST' | 'PATCH';
   readonly suffix: string;
   readonly body?: unknown;
@@ -72,7 +87,26 @@ function nextStep(random: () => number): Step {
     body,
   });
   const roll = random();
-  if (roll < 0.1) return { operation: operations.rawPatch, method: 'GET', suffix: '' };
+  if (roll < 0.08) {
+    return {
+      operation: 'sync',
+      method: 'POST',
+      suffix: '/sync',
+      body: {
+        notes: `note ${String(Math.floor(random() * 3))}`,
+        ...(random() < 0.5 ? { dealValue: Math.floor(random() * 3) * 1000 } : {}),
+        ...(random() < 0.3 ? { status: 'Active', substatus: 'Accepted' } : {}),
+        ...(random() < 0.5 ? { teamMembers: [pick(random, people)] } : {}),
+      },
+    };
+  }
+  if (roll < 0.12) {
+    return post(operations.registerDeal, {
+      solutions: [{ id: 'SOL-1', value: Math.floor(random() * 10) * 1000, isMarketplaceTransacted: false }],
+      contractTerm: '12 months',
+    });
+  }
+  if (roll < 0.15) return { operation: operations.rawPatch, method: 'GET', suffix: '' };
   if (roll < 0.35) {
     const person = pick(random, people);
     const email = random() < 0.5 ? person.email : person.email.toUpperCase();
@@ -118,13 +152,26 @@ function nextStep(random: () => number): Step {
 /** What the referral looks like after a call the facade reported as applied. */
 function applied(model: Referral, step: Step): Referral {
   if (step.method === 'GET') return model;
+  const patch = patchOf(model, step);
+  return applyPatch(structuredClone(model), structuredClone(patch) as Operation[], true, false, true)
+    .newDocument;
+}
+
+/** The patch a step applies to the model: nothing when its append is there already, or sync has nothing to do. */
+function patchOf(model: Referral, step: Step): unknown[] {
+  if (step.operation === 'sync') {
+    const desired = parseBody(syncRequestSchema, step.body);
+    assert.ok(desired.ok);
+    const plan = planSync(model, desired.value);
+    return plan.kind === 'patch' ? plan.patch : [];
+  }
   const built = buildPatch(step.operation, step.body);
   assert.ok(built.ok);
   const member =
     step.operation === operations.addMember ? (built.patch[0]?.value as { email: string }) : undefined;
-  if (member && hasTeamMember(model, member.email)) return model;
-  return applyPatch(structuredClone(model), structuredClone(built.patch) as Operation[], true, false, true)
-    .newDocument;
+  if (member && hasTeamMember(model, member.email)) return [];
+  if (step.operation === operations.registerDeal && hasRegistration(model)) return [];
+  return built.patch;
 }
 
 function comparable(referral: Referral | undefined): unknown {
@@ -152,8 +199,10 @@ describe('chaos', () => {
       { referrals },
     );
     const faultRandom = new Map(referrals.map((referral, index) => [referral.id, prng(SEED + index)]));
+    const listRandom = prng(SEED - 1);
     stack.simulator.injectFaults((target) => {
-      const random = target.referralId === undefined ? undefined : faultRandom.get(target.referralId);
+      // Creates and the look-ups before them (the list) fail as often as calls on one referral.
+      const random = target.referralId === undefined ? listRandom : faultRandom.get(target.referralId);
       if (!random || random() >= FAULT_RATE) return undefined;
       return pick(random, faults);
     });
@@ -161,7 +210,7 @@ describe('chaos', () => {
   after(() => stack.close());
 
   it(`${String(REFERRALS * CALLS_PER_REFERRAL)} calls with ${String(FAULT_RATE * 100)}% of requests failing leave exactly the expected state`, async () => {
-    const tally = { applied: 0, refused: 0, resent: 0, added: 0, alreadyPresent: 0 };
+    const tally = { applied: 0, refused: 0, resent: 0, added: 0, alreadyPresent: 0, synced: 0, created: 0 };
 
     async function flow(referral: Referral, index: number): Promise<void> {
       const random = prng(SEED * 7 + index);
@@ -172,6 +221,7 @@ describe('chaos', () => {
         const hadMember =
           next.operation === operations.addMember &&
           hasTeamMember(model, (next.body as { email: string }).email);
+        const hadRegistration = next.operation === operations.registerDeal && hasRegistration(model);
         let answer: Answer;
         // The recipe docs/reliability.md gives a flow author: on 502/503/504, send the same call again.
         for (let resend = 0; ; resend++) {
@@ -200,6 +250,8 @@ describe('chaos', () => {
             if (outcome === 'added') tally.added++;
             else tally.alreadyPresent++;
           }
+          if (hadRegistration) assert.equal(answer.headers.get('registration-outcome'), 'already-registered');
+          if (next.operation === 'sync') tally.synced++;
         } else {
           tally.refused++;
         }
@@ -213,9 +265,39 @@ describe('chaos', () => {
         (member) => member.email.toLowerCase(),
       );
       assert.equal(new Set(emails).size, emails.length, `duplicate team member on ${referral.id}`);
+      const registrations = (stack.simulator.referral(referral.id)?.['registrations'] ?? []) as unknown[];
+      assert.ok(registrations.length <= 1, `a second registration on ${referral.id}`);
     }
 
-    await Promise.all(referrals.map((referral, index) => flow(referral, index)));
+    /** Creates of one CRM id, each sent again on 5xx as a flow would: one referral, whatever the faults. */
+    async function creator(index: number): Promise<void> {
+      const crmId = `CHAOS-${String(index)}`;
+      const ids = new Set<string>();
+      for (let attempt = 0; attempt < 3; attempt++) {
+        for (let resend = 0; ; resend++) {
+          const answer = await call(`${stack.api}/referrals`, { body: createBody(crmId) });
+          const where = `create ${crmId}: ${String(answer.status)} ${answer.text}`;
+          assert.ok([200, 201, 502, 503, 504].includes(answer.status), where);
+          if (answer.status < 300) {
+            ids.add((answer.json as { id: string }).id);
+            if (answer.status === 201) tally.created++;
+            break;
+          }
+          tally.resent++;
+          assert.ok(resend < 8, `gave up resending: ${where}`);
+        }
+      }
+      assert.equal(ids.size, 1, `${crmId} was answered as different referrals: ${[...ids].join(', ')}`);
+      const stored = stack.simulator
+        .referrals()
+        .filter((referral) => referral['externalReferenceId'] === crmId);
+      assert.equal(stored.length, 1, `${crmId} was created ${String(stored.length)} times`);
+    }
+
+    await Promise.all([
+      ...referrals.map((referral, index) => flow(referral, index)),
+      ...Array.from({ length: CREATES }, (_, index) => creator(index)),
+    ]);
     const injected = Object.values(stack.simulator.faultsInjected).reduce((sum, count) => sum + count, 0);
     // Printed for the record; the assertions above are the test.
     console.log(
@@ -230,5 +312,8 @@ describe('chaos', () => {
     assert.ok(injected > 100, `only ${String(injected)} faults were injected`);
     assert.ok(tally.refused > 0, 'some calls should be refused by the status rules');
     assert.ok(tally.added > 0);
+    assert.ok(tally.synced > 0);
+    // A create whose answer and look-up both failed is found by its resend: "existing", not "created".
+    assert.ok(tally.created > 0);
   });
 });

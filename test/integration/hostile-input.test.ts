@@ -185,6 +185,106 @@ describe('hostile input', () => {
     }
   });
 
+  describe('create, deal registration and sync bodies', () => {
+    const address = { addressLine1: '1 Main St', city: 'Springfield', country: 'US' };
+    const create = { dealType: 'partner-led', name: 'n', customerName: 'c', customerAddress: address };
+    const cases: readonly (readonly [string, string, unknown])[] = [
+      [
+        'a prototype key in a create body',
+        '/referrals',
+        '{"__proto__":{"polluted":true},"dealType":"private"}',
+      ],
+      ['a line break in a name', '/referrals', { ...create, name: 'a\r\nInjected: 1' }],
+      [
+        'a bidirectional override in a contact name',
+        '/referrals',
+        { ...create, customerContacts: [{ email: 'a@b.co', firstName: '\u202Eevil', lastName: 'x' }] },
+      ],
+      [
+        'a country that is not two letters',
+        '/referrals',
+        { ...create, customerAddress: { ...address, country: 'USA' } },
+      ],
+      [
+        'help asked on a private deal',
+        '/referrals',
+        { ...create, dealType: 'private', helpNeeded: 'GeneralOrOther' },
+      ],
+      ['an unknown deal type', '/referrals', { ...create, dealType: 'CO-SELL' }],
+      [
+        'a server field in a raw create',
+        '/referrals/raw',
+        { type: 'Shared', customerProfile: { name: 'c' }, consent: {}, details: {}, id: 'x' },
+      ],
+      ['a raw create that is an array', '/referrals/raw', [{ type: 'Shared' }]],
+      [
+        'a raw create with a status pair that does not exist',
+        '/referrals/raw',
+        {
+          type: 'Shared',
+          customerProfile: { name: 'c' },
+          consent: {},
+          details: {},
+          status: 'Closed',
+          substatus: 'Pending',
+        },
+      ],
+      [
+        'a solution id with a path in it',
+        `/referrals/${id}/register-deal`,
+        { solutions: [{ id: '../../x' }] },
+      ],
+      [
+        'a registration of another type',
+        `/referrals/${id}/register-deal`,
+        { solutions: [{ id: 'S' }], type: 'Other' },
+      ],
+      [
+        'a negative contract value',
+        `/referrals/${id}/register-deal`,
+        { solutions: [{ id: 'S' }], contractValue: -1 },
+      ],
+      [
+        'a control character in a pricing model',
+        `/referrals/${id}/update-registration`,
+        { pricingModel: 'a\u0000b' },
+      ],
+      ['an update-registration with nothing to update', `/referrals/${id}/update-registration`, {}],
+      ['a sync with half a status pair', `/referrals/${id}/sync`, { status: 'Closed' }],
+      [
+        'a sync with a pair that does not exist',
+        `/referrals/${id}/sync`,
+        { status: 'Active', substatus: 'Won' },
+      ],
+      ['a sync naming a path instead of a field', `/referrals/${id}/sync`, { '/status': 'Closed' }],
+      [
+        'a sync with a team member who is not a person',
+        `/referrals/${id}/sync`,
+        { teamMembers: [{ email: 'not-an-email' }] },
+      ],
+      ['a sync with nothing in it', `/referrals/${id}/sync`, {}],
+    ];
+    for (const [what, path, body] of cases) {
+      it(`${what}: 400, nothing upstream`, async () => {
+        assertRefused(await call(`${stack.api}${path}`, { body }), 400);
+        assert.equal((Object.prototype as Record<string, unknown>)['polluted'], undefined);
+      });
+    }
+
+    it('a raw PATCH may append a registration only in its documented shape', async () => {
+      const answer = await rawPatch(
+        JSON.stringify([
+          {
+            op: 'add',
+            path: '/registrations/-',
+            value: { type: 'AzureIPCoSell', solutionDetails: [{ id: 'S', script: '<x>' }] },
+          },
+        ]),
+      );
+      assertRefused(answer, 400);
+    });
+  });
+
   describe('webhook mapping names', () => {
     for (const name of [
       'constructor',

@@ -36,13 +36,50 @@ const validBodies: Readonly<Record<string, unknown>> = {
   'update-details': { notes: 'n', dealValue: 10, currency: 'EUR', externalReferenceId: 'OPP-1' },
   'set-status': { status: 'Active', substatus: 'Accepted' },
   patch: [{ op: 'replace', path: '/details/notes', value: 'x' }],
+  'register-deal': {
+    solutions: [{ id: 'SOL-1', value: 10, isMarketplaceTransacted: true }],
+    contractValue: '10',
+    contractStartDateTime: '2027-01-01',
+    contractTerm: '12 months',
+  },
+  'update-registration': { contractValue: 20, pricingModel: 'Subscription', isDeployedOnAzure: true },
+  create: {
+    dealType: 'partner-led',
+    name: 'n',
+    externalReferenceId: 'CRM-1',
+    customerName: 'c',
+    customerAddress: { addressLine1: 'a', city: 'c', country: 'US' },
+    dealValue: 5,
+    currency: 'USD',
+  },
+  'create-raw': {
+    type: 'Independent',
+    customerProfile: { name: 'c' },
+    consent: { consentToContact: true },
+    details: { dealValue: '5' },
+  },
+  sync: {
+    status: 'Active',
+    substatus: 'Accepted',
+    notes: 'n',
+    teamMembers: [{ email: 'a@b.co', firstName: 'A', lastName: 'B' }],
+  },
 };
 
-const updateRoutes = routes.flatMap((route) =>
-  route.target.kind === 'update'
-    ? [{ name: route.target.operation.name, method: route.methods[0] ?? 'POST', route }]
-    : [],
-);
+/** Every route that takes a body: the updates, create (plain and raw) and sync. */
+const updateRoutes = routes.flatMap((route) => {
+  const method = route.methods[0] ?? 'POST';
+  switch (route.target.kind) {
+    case 'update':
+      return [{ name: route.target.operation.name, method, route }];
+    case 'create':
+      return [{ name: route.target.raw ? 'create-raw' : 'create', method, route }];
+    case 'sync':
+      return [{ name: 'sync', method, route }];
+    default:
+      return [];
+  }
+});
 
 /** A valid body with one thing changed: a field replaced by anything, removed, or an unknown one added. */
 function nearValid(valid: unknown): fc.Arbitrary<unknown> {

@@ -68,7 +68,7 @@ describe('the connector definition is valid Swagger 2.0', () => {
 });
 
 describe('it is made for makers', () => {
-  it('has one action per simplified endpoint, plus get and find, and no raw JSON Patch', () => {
+  it('has one action per simplified endpoint, plus get, find, create and sync, and no raw JSON Patch or raw create', () => {
     const ids = actions.map((action) => text(action.operation['operationId'])).sort();
     assert.deepEqual(
       ids,
@@ -80,6 +80,8 @@ describe('it is made for makers', () => {
         ),
         'GetReferral',
         'FindReferrals',
+        'CreateReferral',
+        'SyncReferral',
       ].sort(),
     );
     assert.ok(!actions.some((action) => action.method === 'patch'));

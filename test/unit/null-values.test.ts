@@ -41,6 +41,7 @@ describe('null means "not given" in the simplified operations', () => {
       'currency',
       'dealValue',
       'notes',
+      'registerDeal',
       'statusReason',
     ]);
     assert.deepEqual(patchOf(operations.closeWon, allNull), patchOf(operations.closeWon, {}));
@@ -68,6 +69,8 @@ describe('null means "not given" in the simplified operations', () => {
       'add-member': { email: 'jane.doe@contoso.com', firstName: 'Jane', lastName: 'Doe' },
       'set-status': { status: 'Closed', substatus: 'Lost' },
       'update-details': { notes: 'kept' },
+      'register-deal': { solutions: [{ id: 'SOL-34104-EBB' }] },
+      'update-registration': { contractTerm: '36 months' },
     };
     let checked = 0;
     for (const operation of simplifiedOperations) {
