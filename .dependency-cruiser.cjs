@@ -16,6 +16,7 @@ const layers = [
   'shared/upstream',
   'shared/facade',
   'shared/referral-search',
+  'shared/durable',
   'shared/webhooks',
   'shared/health',
   'shared/openapi',

@@ -2,12 +2,19 @@
  * The handlers bound to the Azure Functions programming model: each call's HttpRequest and InvocationContext
  * become an InboundRequest and a CallLog, and the handler's answer becomes the HttpResponseInit the host sends.
  */
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type {
+  HttpHandler,
+  HttpRequest,
+  HttpResponseInit,
+  InvocationContext,
+  StorageQueueHandler,
+} from '@azure/functions';
 import type { ServicesResolver } from '../shared/app/services';
 import type { RenderedResponse } from '../shared/failures/problem';
 import { createHandler } from './handlers';
 import type { CallLog, InboundRequest } from './inbound';
 import type { RouteDefinition } from './routes';
+import { createQueueHandler } from './queue-handler';
 
 /** Reads through to the library's request, so nothing is copied that the handler does not ask for. */
 function inboundFromFunctions(request: HttpRequest): InboundRequest {
@@ -46,4 +53,10 @@ export function functionsHandler(route: RouteDefinition, services: ServicesResol
   const handler = createHandler(route, services);
   return async (request, context) =>
     toHttpResponse(await handler(inboundFromFunctions(request), callLogOf(context)));
+}
+
+/** The function the Functions host invokes for a work queue message (already decoded from base64 JSON). */
+export function functionsQueueHandler(services: ServicesResolver): StorageQueueHandler {
+  const handler = createQueueHandler(services);
+  return (message, context) => handler(message, callLogOf(context));
 }

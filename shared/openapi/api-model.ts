@@ -12,6 +12,7 @@ import { referralSchema } from '../referral/referral-schema';
 import { searchQuerySchema } from '../referral-search/query';
 import { searchResultSchema } from '../referral-search/search';
 import { webhookOutcomeSchema } from '../webhooks/intake';
+import { operationStatusSchema } from '../durable/operations';
 import { readinessReportSchema } from '../health/readiness';
 import { endpointTexts, healthSchema } from './endpoints';
 import { jsonSchemaOf, type JsonSchema } from './json-schema';
@@ -24,8 +25,22 @@ export interface DescribedRoute {
   readonly authLevel: 'anonymous' | 'function';
   readonly target:
     | { readonly kind: 'update'; readonly operation: OperationDefinition }
-    | { readonly kind: 'health' | 'readiness' | 'read' | 'search' | 'hook' | 'openapi' | 'fallback' };
+    | {
+        readonly kind:
+          | 'health'
+          | 'readiness'
+          | 'read'
+          | 'search'
+          | 'hook'
+          | 'openapi'
+          | 'fallback'
+          | OperationEndpointKind;
+      };
 }
+
+/** The asynchronous mode's endpoints: polling one operation, and the operator's list and retries. */
+export type OperationEndpointKind =
+  'operation-status' | 'operation-list' | 'operation-retry' | 'operation-retry-failed';
 
 export interface ApiParameter {
   readonly name: string;
@@ -128,6 +143,43 @@ const returnQueryParameter: ApiParameter = {
   schema: { type: 'string', enum: ['representation', 'minimal'] },
   advanced: true,
   notInConnector: true,
+};
+
+/** The asynchronous mode (docs/reliability.md): answered 202 at once, finished in the background. */
+const modeQueryParameter: ApiParameter = {
+  name: 'mode',
+  in: 'query',
+  required: false,
+  title: 'Finish in the background',
+  description:
+    'async: the update is checked, stored and answered 202 at once with a Location to poll (Power Automate polls it by itself); it is applied in the background, retried for hours if Partner Center is down. The same as Prefer: respond-async.',
+  schema: { type: 'string', enum: ['async', 'sync'] },
+  advanced: true,
+  enumNames: [
+    { value: 'async', displayName: 'Yes' },
+    { value: 'sync', displayName: 'No' },
+  ],
+};
+
+const idempotencyKeyParameter: ApiParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  title: 'Idempotency key',
+  description:
+    'Asynchronous mode only: the same key with the same request returns the operation accepted first; with another request it is refused (422).',
+  schema: { type: 'string' },
+  advanced: true,
+  notInConnector: true,
+};
+
+const operationIdParameter: ApiParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  title: 'Operation id',
+  description: 'The operation id, from the Location of a 202 answer.',
+  schema: { type: 'string' },
 };
 
 const ifMatchParameter: ApiParameter = {
@@ -273,6 +325,11 @@ const describeHook: Describe = (route) => [
 
 const updateResponses: readonly ApiResponse[] = [
   {
+    status: '202',
+    description: 'Accepted (asynchronous mode); poll Location until the answer is no longer 202.',
+    schema: 'Operation',
+  },
+  {
     status: '200',
     description: 'Updated; the referral as it is now (when the updated referral was asked for).',
     schema: 'Referral',
@@ -322,6 +379,8 @@ function describeUpdate(operation: OperationDefinition): Describe {
           preferParameter,
           returnQueryParameter,
           ifMatchParameter,
+          modeQueryParameter,
+          idempotencyKeyParameter,
           correlationIdParameter,
         ],
         requestBody: updateBody(operation, schemaName, raw),
@@ -333,6 +392,71 @@ function describeUpdate(operation: OperationDefinition): Describe {
     ];
   };
 }
+
+const operationTexts: Record<
+  OperationEndpointKind,
+  Pick<ApiOperation, 'operationId' | 'summary' | 'description'>
+> = {
+  'operation-status': {
+    operationId: 'GetOperation',
+    summary: 'Get an asynchronous operation',
+    description:
+      '202 while the operation is pending; then the answer the synchronous call would have given (its status, headers and body, or its problem).',
+  },
+  'operation-list': {
+    operationId: 'ListOperations',
+    summary: 'List operations by state',
+    description: 'For operators: failed operations (the default), or pending, rejected or succeeded ones.',
+  },
+  'operation-retry': {
+    operationId: 'RetryOperation',
+    summary: 'Retry a failed operation',
+    description:
+      'For operators: puts a failed operation back in line, unless a newer operation on its referral was applied since (409).',
+  },
+  'operation-retry-failed': {
+    operationId: 'RetryFailedOperations',
+    summary: 'Retry every failed operation',
+    description: 'For operators: retries each failed operation; lists those retried and those refused.',
+  },
+};
+
+const describeOperationEndpoint =
+  (kind: OperationEndpointKind): Describe =>
+  (route) => [
+    {
+      ...operationTexts[kind],
+      method: kind === 'operation-status' || kind === 'operation-list' ? 'get' : 'post',
+      path: pathOf(route),
+      parameters:
+        kind === 'operation-status' || kind === 'operation-retry'
+          ? [operationIdParameter]
+          : kind === 'operation-list'
+            ? [
+                {
+                  name: 'state',
+                  in: 'query',
+                  required: false,
+                  title: 'State',
+                  description: 'failed (the default), pending, rejected or succeeded.',
+                  schema: { type: 'string', enum: ['failed', 'pending', 'rejected', 'succeeded'] },
+                },
+              ]
+            : [],
+      responses: [
+        {
+          status: kind === 'operation-status' ? '202' : '200',
+          description: 'See the summary.',
+          schema: 'Operation',
+        },
+        problem('404', 'No such operation.'),
+        problem('409', 'The operation cannot be retried.'),
+        problem('503', 'The storage account is not configured or did not answer.'),
+      ],
+      secured: isSecured(route),
+      inConnector: false,
+    },
+  ];
 
 function describerFor(target: DescribedRoute['target']): Describe {
   switch (target.kind) {
@@ -359,6 +483,11 @@ function describerFor(target: DescribedRoute['target']): Describe {
       return describeHook;
     case 'update':
       return describeUpdate(target.operation);
+    case 'operation-status':
+    case 'operation-list':
+    case 'operation-retry':
+    case 'operation-retry-failed':
+      return describeOperationEndpoint(target.kind);
   }
 }
 
@@ -370,6 +499,7 @@ export function describeApi(routes: readonly DescribedRoute[]): ApiModel {
     Health: jsonSchemaOf(healthSchema, 'output'),
     Readiness: jsonSchemaOf(readinessReportSchema, 'output'),
     WebhookOutcome: jsonSchemaOf(webhookOutcomeSchema, 'output'),
+    Operation: jsonSchemaOf(operationStatusSchema, 'output'),
     WebhookPayload: { type: 'object', title: 'Webhook payload', description: "The sender's own JSON." },
     OpenApiDocument: { type: 'object', title: 'OpenAPI document', description: 'An OpenAPI 3.0 document.' },
   };

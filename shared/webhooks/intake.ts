@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import type { CallContext } from '../call/context';
+import type { Submission } from '../durable/operations';
 import {
+  storageUnavailable,
   webhookMappingNotFound,
   webhookSignatureInvalid,
   webhooksMisconfigured,
@@ -13,8 +15,8 @@ import {
 } from '../failures/failure-map';
 import { toFieldErrors } from '../failures/field-errors';
 import type { FieldError, RenderedResponse } from '../failures/problem';
-import type { ReferralsFacade } from '../facade/referrals-facade';
-import { decodeJsonBody, parseReferralId } from '../http/request';
+import type { ReferralsFacade, ReferralWrite } from '../facade/referrals-facade';
+import { decodeJsonBody, parseReferralId, preferences } from '../http/request';
 import { buildPatch } from '../operations/build-patch';
 import { simplifiedOperations } from '../operations/catalog';
 import type { OperationDefinition } from '../operations/definition';
@@ -52,6 +54,8 @@ export interface WebhookDelivery {
   readonly body: Buffer;
   /** Lower-case header name → value. */
   readonly header: (name: string) => string | undefined;
+  /** The URL a caller polls for an accepted operation; only asynchronous deliveries use it. */
+  readonly statusUrl?: (operationId: string) => string;
 }
 
 export interface WebhookIntake {
@@ -64,6 +68,10 @@ export interface WebhookIntakeDependencies {
   readonly secrets: SecretLookup;
   readonly facade: ReferralsFacade;
   readonly search: ReferralSearch;
+  /** Accepts a write for the asynchronous mode (`delivery: async`, or `Prefer: respond-async`). */
+  readonly submit?: (call: CallContext, submission: Submission) => Promise<RenderedResponse>;
+  /** Whether `submit` has storage behind it, so a preference for the asynchronous mode can be honoured. */
+  readonly canSubmit?: () => boolean;
   readonly now?: () => number;
 }
 
@@ -229,12 +237,48 @@ async function receive(
   const patch = patchFor(mappingName, mappingCase, operation, mapFields(mappingName, mappingCase, payload));
   const referralId = await referralIdOf(dependencies.search, call, mappingName, mapping.referral, payload);
   call.referralId = referralId;
-  await dependencies.facade.update(call, { referralId, patch, returnRepresentation: false });
-  return json(200, call.correlationId, {
+  const write = { referralId, patch, returnRepresentation: false };
+  const applied = json(200, call.correlationId, {
     outcome: 'applied',
     mapping: mappingName,
     operation: operation.name,
     referralId,
+  });
+  // The mapping's `delivery: async` is a demand; a sender's `Prefer: respond-async` is honoured when it can be.
+  const asynchronous =
+    mapping.delivery === 'async' ||
+    (preferences(delivery.header('prefer')).has('respond-async') && dependencies.canSubmit?.() === true);
+  if (asynchronous) return submitDelivery(dependencies, call, delivery, write, applied);
+  await dependencies.facade.update(call, write);
+  return applied;
+}
+
+/**
+ * The asynchronous delivery: accepted durably and answered 202; a redelivery with the same `webhook-id`
+ * (Standard Webhooks' idempotency key) gets the same operation back instead of a second one.
+ */
+function submitDelivery(
+  dependencies: WebhookIntakeDependencies,
+  call: CallContext,
+  delivery: WebhookDelivery,
+  write: ReferralWrite,
+  applied: RenderedResponse,
+): Promise<RenderedResponse> {
+  const { submit } = dependencies;
+  if (!submit || !delivery.statusUrl) {
+    throw storageUnavailable('this deployment has no durable storage for asynchronous deliveries');
+  }
+  const webhookId = delivery.header('webhook-id')?.trim();
+  return submit(call, {
+    route: call.route,
+    write,
+    ...(webhookId ? { dedupe: { scope: `hook:${delivery.mappingName}`, key: webhookId } } : {}),
+    statusUrl: delivery.statusUrl,
+    onSuccess: {
+      status: applied.status,
+      headers: applied.headers,
+      ...(applied.body === undefined ? {} : { body: applied.body }),
+    },
   });
 }
 

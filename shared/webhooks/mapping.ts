@@ -65,6 +65,8 @@ const mappingSchema = z
     description: z.string().optional(),
     auth: authSchema,
     referral: locatorSchema,
+    /** `async`: every delivery is accepted durably and answered 202 at once (docs/reliability.md). */
+    delivery: z.enum(['sync', 'async']).default('sync'),
     cases: z.array(caseSchema).min(1, 'must list at least one case'),
   })
   .strict();
