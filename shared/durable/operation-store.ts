@@ -85,27 +85,25 @@ export class OperationStore {
       const sequence = typeof counter?.['next'] === 'number' ? counter['next'] : 1;
       const id = operationId(referralId, sequence, newNonce());
       const counterRow = { partitionKey: referralId, rowKey: SEQUENCE_ROW, next: sequence + 1 };
+      const row = operationEntity(
+        referralId,
+        sequence,
+        {
+          operationId: id,
+          state: 'pending',
+          route: work.route,
+          correlationId: entry.correlationId,
+          acceptedAt: entry.now,
+          attempts: 0,
+          nextAttemptAt: entry.now,
+        },
+        work,
+      );
       const actions: TransactionAction[] = [
         counter
           ? ['update', counterRow, 'Replace', { etag: String(counter['etag']) }]
           : ['create', counterRow],
-        [
-          'create',
-          operationEntity(
-            referralId,
-            sequence,
-            {
-              operationId: id,
-              state: 'pending',
-              route: work.route,
-              correlationId: entry.correlationId,
-              acceptedAt: entry.now,
-              attempts: 0,
-              nextAttemptAt: entry.now,
-            },
-            work,
-          ),
-        ],
+        ['create', row],
       ];
       if (claim) {
         actions.push([
@@ -119,8 +117,8 @@ export class OperationStore {
         if (isRace(error)) continue;
         throw error;
       }
-      const operation = await this.bySequence(referralId, sequence);
-      if (!operation) throw new Error('an accepted operation could not be read back');
+      // What was just committed, without reading it back: one storage round trip less per acceptance.
+      const operation = operationFromEntity({ ...row, etag: '*' });
       return { operation, created: true };
     }
     throw new Error(`could not number an operation on ${referralId}: too many concurrent acceptances`);
