@@ -16,6 +16,7 @@ const layers = [
   'shared/upstream',
   'shared/facade',
   'shared/referral-search',
+  'shared/durable',
   'shared/webhooks',
   'shared/health',
   'shared/openapi',
@@ -43,14 +44,16 @@ const mayImport = {
   'shared/referral-search': ['shared/referral', 'shared/upstream'],
   'shared/webhooks': [
     'shared/config',
+    'shared/durable',
     'shared/facade',
     'shared/http',
     'shared/operations',
     'shared/referral',
     'shared/referral-search',
   ],
-  'shared/health': ['shared/credentials'],
+  'shared/health': ['shared/credentials', 'shared/durable'],
   'shared/openapi': [
+    'shared/durable',
     'shared/health',
     'shared/operations',
     'shared/referral',
@@ -60,11 +63,13 @@ const mayImport = {
   'shared/app': [
     'shared/config',
     'shared/credentials',
+    'shared/durable',
     'shared/facade',
     'shared/referral-search',
     'shared/upstream',
     'shared/webhooks',
   ],
+  'shared/durable': ['shared/config', 'shared/facade', 'shared/referral'],
 };
 const everywhere = ['shared/call', 'shared/failures'];
 

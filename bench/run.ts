@@ -5,7 +5,8 @@
  *
  * Options: --long, --in-process, --connections N (16), --duration S (4), --warmup S (1), --rounds N (3),
  * --latency-connections N (1, for the round-trip runs), --add-member-relay read-then-patch|patch-only,
- * --cold-runs N (5), --scenarios a,b (all), --out NAME (latest-node<major>).
+ * --cold-runs N (5), --scenarios a,b (all; `async` is the asynchronous mode's acceptance and latency), --out NAME
+ * (latest-node<major>). `--scenarios async` alone runs only the asynchronous mode, into bench/results/async-*.
  */
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import {
   type HostTiming,
   type ImportTiming,
 } from './cold-start';
+import { benchAsync, renderAsyncMarkdown } from './async';
 import { countCredentialCalls } from './credential-calls';
 import { scenarios, type ScenarioName } from './fixtures';
 import type { LoadResult, PathName } from './load';
@@ -47,7 +49,10 @@ const { values: args } = parseArgs({
     'cold-runs': { type: 'string', default: '5' },
     // Named after the runtime, so a Node 22 run (the default, as Azure runs it) and a Node 20 run sit side by side.
     out: { type: 'string', default: `latest-node${process.versions.node.split('.')[0] ?? ''}` },
-    scenarios: { type: 'string', default: scenarios.map((scenario) => scenario.name).join(',') },
+    scenarios: {
+      type: 'string',
+      default: [...scenarios.map((scenario) => scenario.name), 'async'].join(','),
+    },
   },
 });
 
@@ -252,7 +257,28 @@ async function coldStart(topology: Topology) {
   };
 }
 
+const wantsAsync = args.scenarios.split(',').includes('async');
+
+/** The asynchronous mode, in its own results file: its topology (Azurite, a queue consumer) is its own. */
+async function runAsyncBench(): Promise<void> {
+  say('scenario async');
+  const result = await benchAsync({
+    connections: settings.connections,
+    durationSeconds: settings.durationSeconds * 2,
+    say,
+  });
+  await mkdir(resultsDir, { recursive: true });
+  const name = `async-${args.out}`;
+  await writeFile(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(resultsDir, `${name}.md`), renderAsyncMarkdown(result));
+  say(`results: bench/results/${name}.json and .md`);
+}
+
 async function main(): Promise<void> {
+  if (selected.length === 0 && wantsAsync) {
+    await runAsyncBench();
+    return;
+  }
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadavg();
   say(`topology: ${settings.topology}, ${String(settings.connections)} connections`);
@@ -304,6 +330,7 @@ async function main(): Promise<void> {
     await writeFile(join(resultsDir, `${args.out}.md`), markdown);
     process.stdout.write(`${markdown}\n`);
     say(`results: bench/results/${args.out}.json and .md`);
+    if (wantsAsync) await runAsyncBench();
   } finally {
     await topology.close();
   }

@@ -2,7 +2,13 @@
  * The handlers bound to the Azure Functions programming model: each call's HttpRequest and InvocationContext
  * become an InboundRequest and a CallLog, and the handler's answer becomes the HttpResponseInit the host sends.
  */
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type {
+  HttpHandler,
+  HttpRequest,
+  HttpResponseInit,
+  InvocationContext,
+  StorageQueueHandler,
+} from '@azure/functions';
 import type { ServicesResolver } from '../shared/app/services';
 import { brokenUpload, payloadTooLarge } from '../shared/failures/failure-map';
 import { ProblemError, type RenderedResponse } from '../shared/failures/problem';
@@ -10,6 +16,7 @@ import { MAX_BODY_BYTES } from '../shared/http/body-limit';
 import { createHandler } from './handlers';
 import type { CallLog, InboundRequest } from './inbound';
 import type { RouteDefinition } from './routes';
+import { createQueueHandler } from './queue-handler';
 
 /**
  * The body as a stream, read only up to the facade's limit: with HTTP streaming on (functions/index.ts), a body
@@ -75,4 +82,10 @@ export function functionsHandler(route: RouteDefinition, services: ServicesResol
   const handler = createHandler(route, services);
   return async (request, context) =>
     toHttpResponse(await handler(inboundFromFunctions(request), callLogOf(context)));
+}
+
+/** The function the Functions host invokes for a work queue message (already decoded from base64 JSON). */
+export function functionsQueueHandler(services: ServicesResolver): StorageQueueHandler {
+  const handler = createQueueHandler(services);
+  return (message, context) => handler(message, callLogOf(context));
 }

@@ -7,15 +7,20 @@ import { callLogLine, startCall, type CallContext, type CallLog } from '../share
 import { prepareCreate, preparePatch, prepareSync } from '../shared/facade/prepare-patch';
 import { internalError, methodNotAllowed, routeNotFound } from '../shared/failures/failure-map';
 import { ProblemError, renderProblem, type RenderedResponse } from '../shared/failures/problem';
-import { checkReadiness } from '../shared/health/readiness';
+import { checkOperations, checkReadiness } from '../shared/health/readiness';
+import { checkOperationId, operationStateSchema } from '../shared/durable/operations';
 import { normalizeIfMatch, refuseUnsupportedPreconditions } from '../shared/http/etag';
 import {
   decodeJsonBody,
+  parseIdempotencyKey,
   parseReferralId,
   resolveCorrelationId,
+  asyncRequest,
   wantsRepresentation,
 } from '../shared/http/request';
+import { invalidRequest } from '../shared/failures/failure-map';
 import { readBody } from './body';
+import { statusUrlFor } from './status-url';
 import type { InboundRequest, RouteHandler } from './inbound';
 import { describeApi, receiveWebhook, searchReferrals } from './lowcode-handlers';
 import { matchRoute } from './route-matcher';
@@ -85,6 +90,14 @@ const jsonAnswer = (
   body: JSON.stringify(body),
 });
 
+function operationState(raw: string | undefined) {
+  const parsed = operationStateSchema.safeParse(raw ?? 'failed');
+  if (parsed.success) return parsed.data;
+  throw invalidRequest('The "state" query parameter is not valid.', [
+    { in: 'query', pointer: '/state', message: 'must be failed, pending, rejected or succeeded' },
+  ]);
+}
+
 export function createHandler(route: RouteDefinition, services: ServicesResolver): RouteHandler {
   const target = route.target;
   switch (target.kind) {
@@ -94,11 +107,12 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
       );
     case 'readiness':
       return handle(route.name, async (_request, call) => {
-        const report = await checkReadiness(() => services().credentials, {
-          service: 'referrals-facade',
-          version,
-        });
-        const ready = report.status === 'ready';
+        const [credentials, operations] = await Promise.all([
+          checkReadiness(() => services().credentials, { service: 'referrals-facade', version }),
+          checkOperations(() => services().operations().health()),
+        ]);
+        const ready = credentials.status === 'ready' && operations.status !== 'fail';
+        const report = { ...credentials, status: ready ? 'ready' : 'not-ready', operations };
         return jsonAnswer(call, ready ? 200 : 503, report, {
           'Cache-Control': 'no-store',
           ...(ready ? {} : { 'Retry-After': '30' }),
@@ -118,12 +132,26 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
         const returnRepresentation = wantsRepresentation(request.header('prefer'), request.query('return'));
         refuseUnsupportedPreconditions((name) => request.header(name));
         const ifMatch = normalizeIfMatch(request.header('if-match'));
-        return services().facade.update(call, {
+        const write = {
           referralId,
           patch,
           returnRepresentation,
           ...(ifMatch === undefined ? {} : { ifMatch }),
-        });
+        };
+        // Validated exactly as a synchronous call: only a write that would be sent is accepted.
+        const mode = asyncRequest(request.header('prefer'), request.query('mode'));
+        if (mode === 'demanded' || (mode === 'preferred' && services().operationsConfigured())) {
+          const key = parseIdempotencyKey(request.header('idempotency-key'));
+          return services()
+            .operations()
+            .submit(call, {
+              route: route.name,
+              write,
+              ...(key === undefined ? {} : { dedupe: { scope: 'request', key } }),
+              statusUrl: statusUrlFor(request),
+            });
+        }
+        return services().facade.update(call, write);
       });
     case 'create':
       return handle(route.name, async (request, call) => {
@@ -145,6 +173,25 @@ export function createHandler(route: RouteDefinition, services: ServicesResolver
           ...(ifMatch === undefined ? {} : { ifMatch }),
         });
       });
+    case 'operation-status':
+      return handle(route.name, (request, call) => {
+        // Checked before storage is touched: a path that cannot name an operation is a 404 in any deployment.
+        const id = checkOperationId(request.params['id']);
+        return services().operations().status(call, id, statusUrlFor(request));
+      });
+    case 'operation-list':
+      return handle(route.name, (request, call) =>
+        services()
+          .operations()
+          .list(call, operationState(request.query('state')), 100),
+      );
+    case 'operation-retry':
+      return handle(route.name, (request, call) => {
+        const id = checkOperationId(request.params['id']);
+        return services().operations().retry(call, id, statusUrlFor(request));
+      });
+    case 'operation-retry-failed':
+      return handle(route.name, (_request, call) => services().operations().retryFailed(call));
     case 'search':
       return handle(route.name, (request, call) => searchReferrals(request, call, services));
     case 'hook':

@@ -5,7 +5,10 @@
  */
 import { app } from '@azure/functions';
 import { lazyServices } from '../shared/app/services';
-import { functionsHandler } from './azure-binding';
+import { DURABLE_CONNECTION } from '../shared/config';
+import { OPERATIONS_QUEUE } from '../shared/durable/names';
+import { functionsHandler, functionsQueueHandler } from './azure-binding';
+import { WORKER_FUNCTION } from './queue-handler';
 import { hostedRoutes } from './routes';
 
 const services = lazyServices(process.env);
@@ -22,3 +25,11 @@ for (const route of hostedRoutes()) {
     handler: functionsHandler(route, services),
   });
 }
+
+// The asynchronous mode's worker: the host polls the queue, hides a message while it runs, and after host.json's
+// maxDequeueCount failed runs moves it to `referral-operations-poison`. The connection is identity-based in Azure.
+app.storageQueue(WORKER_FUNCTION, {
+  queueName: OPERATIONS_QUEUE,
+  connection: DURABLE_CONNECTION,
+  handler: functionsQueueHandler(services),
+});

@@ -10,6 +10,7 @@ import { parseSearchQuery } from '../shared/referral-search/parse-query';
 import { readBody } from './body';
 import type { InboundRequest } from './inbound';
 import { routes } from './routes';
+import { statusUrlFor } from './status-url';
 
 const json = (status: number, correlationId: string, body: unknown): RenderedResponse => ({
   status,
@@ -45,6 +46,7 @@ export async function receiveWebhook(
       mappingName: request.params['name'] ?? '',
       body,
       header: (name) => request.header(name),
+      statusUrl: statusUrlFor(request),
     });
 }
 

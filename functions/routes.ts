@@ -5,6 +5,7 @@
 import type { HttpMethod } from '@azure/functions';
 import { operations, simplifiedOperations } from '../shared/operations/catalog';
 import type { OperationDefinition } from '../shared/operations/definition';
+import type { OperationEndpointKind } from '../shared/openapi/api-model';
 
 export type RouteTarget =
   | { readonly kind: 'health' }
@@ -17,6 +18,7 @@ export type RouteTarget =
   | { readonly kind: 'search' }
   | { readonly kind: 'hook' }
   | { readonly kind: 'openapi' }
+  | { readonly kind: OperationEndpointKind }
   | { readonly kind: 'fallback' };
 
 export interface RouteDefinition {
@@ -111,6 +113,35 @@ export const routes: readonly RouteDefinition[] = [
     route: 'referrals/{id}/sync',
     authLevel: 'function',
     target: { kind: 'sync' },
+  },
+  // The asynchronous mode: a 202's Location, then the operator's list and retries (docs/reliability.md).
+  {
+    name: 'operation-status',
+    methods: ['GET', 'HEAD'],
+    route: 'operations/{id}',
+    authLevel: 'function',
+    target: { kind: 'operation-status' },
+  },
+  {
+    name: 'operation-list',
+    methods: ['GET', 'HEAD'],
+    route: 'operations',
+    authLevel: 'function',
+    target: { kind: 'operation-list' },
+  },
+  {
+    name: 'operation-retry',
+    methods: ['POST'],
+    route: 'operations/{id}/retry',
+    authLevel: 'function',
+    target: { kind: 'operation-retry' },
+  },
+  {
+    name: 'operation-retry-failed',
+    methods: ['POST'],
+    route: 'operations/retry-failed',
+    authLevel: 'function',
+    target: { kind: 'operation-retry-failed' },
   },
   // Senders authenticate by the signature their mapping requires; most cannot send a function key header.
   {

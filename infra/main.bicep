@@ -241,6 +241,8 @@ module storage 'app/storage.bicep' = {
     tags: allTags
     deploymentContainerName: deploymentContainerName
     blobDataOwnerPrincipalId: identity.outputs.principalId
+    operationsQueueName: 'referral-operations'
+    operationsTableName: 'referralOperations'
   }
 }
 

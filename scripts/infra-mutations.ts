@@ -93,8 +93,44 @@ export const mutations: readonly Mutation[] = [
   {
     name: 'a wrong storage credential value',
     file: 'app/function-app.bicep',
-    from: "value: 'managedidentity'",
-    to: "value: 'managed-identity'",
+    from: "name: 'AzureWebJobsStorage__credential'\n          value: 'managedidentity'",
+    to: "name: 'AzureWebJobsStorage__credential'\n          value: 'managed-identity'",
+  },
+  {
+    name: 'the asynchronous mode pointed at the blob endpoint',
+    file: 'app/function-app.bicep',
+    from: 'value: storageAccount.properties.primaryEndpoints.queue',
+    to: 'value: storageAccount.properties.primaryEndpoints.blob',
+  },
+  {
+    name: 'the durable connection left without the user-assigned identity',
+    file: 'app/function-app.bicep',
+    from: "name: 'DURABLE_STORAGE__clientId'\n          value: identityClientId",
+    to: "name: 'DURABLE_STORAGE__clientId'\n          value: ''",
+  },
+  {
+    name: 'the table role granted on the whole storage account',
+    file: 'app/storage.bicep',
+    from: '  scope: operationsTable\n',
+    to: '  scope: storageAccount\n',
+  },
+  {
+    name: 'a queue role granted on the whole storage account',
+    file: 'app/storage.bicep',
+    from: "  scope: poisonQueue\n  properties: {\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataMessageSenderRoleId)",
+    to: "  scope: storageAccount\n  properties: {\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataMessageSenderRoleId)",
+  },
+  {
+    name: 'the poison queue named other than the Functions host expects',
+    file: 'app/storage.bicep',
+    from: "name: '${operationsQueueName}-poison'",
+    to: "name: '${operationsQueueName}-dead'",
+  },
+  {
+    name: 'the work queue named other than the trigger reads',
+    file: 'main.bicep',
+    from: "operationsQueueName: 'referral-operations'",
+    to: "operationsQueueName: 'referral-operation'",
   },
   {
     name: 'a malformed App Insights authentication string',

@@ -4,8 +4,12 @@
  * Center simulator and points the facade at it, so no Azure or Partner Center account is needed.
  */
 import { randomBytes } from 'node:crypto';
-import { loadLocalPort } from '../../shared/config';
+import { join } from 'node:path';
+import { createQueueHandler } from '../../functions/queue-handler';
+import { DURABLE_CONNECTION, loadLocalPort } from '../../shared/config';
 import { lazyServices } from '../../shared/app/services';
+import { startAzurite, type Azurite } from '../storage/azurite';
+import { startQueueConsumer } from './queue-consumer';
 import { seededIds } from '../simulator/seed';
 import { startSimulator, type Simulator } from '../simulator/server';
 import { startLocalHost } from './server';
@@ -26,6 +30,23 @@ async function main(): Promise<void> {
     env['PARTNER_CENTER_BASE_URL'] = simulator.url;
     env['PARTNER_CENTER_ACCESS_TOKEN'] = accessToken;
   }
+  // Durable storage: Azurite unless a storage connection is configured, whatever Partner Center is used. Data is
+  // kept in .azurite/, so accepted operations survive a restart of `npm start`.
+  let azurite: Azurite | undefined;
+  let storageLine: string;
+  const wantsRealStorage = [DURABLE_CONNECTION, `${DURABLE_CONNECTION}__queueServiceUri`].some((name) =>
+    Boolean(env[name]),
+  );
+  if (wantsRealStorage) storageLine = `Storage: ${DURABLE_CONNECTION} as configured`;
+  else {
+    try {
+      azurite = await startAzurite({ location: join(process.cwd(), '.azurite') });
+      env[DURABLE_CONNECTION] = azurite.connectionString;
+      storageLine = `Storage: embedded Azurite (queue ${azurite.queueUrl}, table ${azurite.tableUrl}, data in .azurite/; set ${DURABLE_CONNECTION} to use another)`;
+    } catch (error) {
+      storageLine = `Storage: Azurite did not start (${error instanceof Error ? error.message : String(error)}); asynchronous calls will answer 503`;
+    }
+  }
   const services = lazyServices(
     env,
     simulator
@@ -43,6 +64,7 @@ async function main(): Promise<void> {
     simulator
       ? `Partner Center: embedded simulator at ${simulator.url} (set PARTNER_CENTER_ACCESS_TOKEN or KEY_VAULT_URL to use the real one)`
       : `Partner Center: ${env['PARTNER_CENTER_BASE_URL'] ?? ''}`,
+    storageLine,
   ];
   if (simulator) {
     lines.push(
@@ -58,8 +80,22 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 
+  const consumer =
+    env[DURABLE_CONNECTION] || env[`${DURABLE_CONNECTION}__queueServiceUri`]
+      ? startQueueConsumer({
+          queues: async () => (await services().operations().backend()).clients,
+          handler: createQueueHandler(services),
+          log: {
+            info: (message) => process.stdout.write(`${message}\n`),
+            error: (message) => process.stderr.write(`${message}\n`),
+          },
+        })
+      : undefined;
+
   const stop = () => {
-    void Promise.all([host.close(), simulator?.close()]).then(() => process.exit(0));
+    void Promise.all([host.close(), consumer?.stop()])
+      .then(() => Promise.all([simulator?.close(), azurite?.close()]))
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

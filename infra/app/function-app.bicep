@@ -93,6 +93,21 @@ param secretCacheSeconds int = 300
 @maxValue(43200)
 param refreshTokenWriteIntervalMinutes int = 1440
 
+@description('Optional. Attempts of one asynchronous operation before it is failed and moved to the poison queue.')
+@minValue(1)
+@maxValue(50)
+param operationMaxAttempts int = 12
+
+@description('Optional. First wait between attempts of an asynchronous operation, in seconds; it doubles each time.')
+@minValue(1)
+@maxValue(3600)
+param operationRetryBaseSeconds int = 30
+
+@description('Optional. Longest wait between attempts of an asynchronous operation, in seconds.')
+@minValue(1)
+@maxValue(518400)
+param operationRetryMaxSeconds int = 3600
+
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -180,6 +195,36 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'AzureWebJobsStorage__blobServiceUri'
           value: storageAccount.properties.primaryEndpoints.blob
+        }
+        // The asynchronous mode's queue and table, in the same account, through the same identity. The queue
+        // trigger reads these settings too (connection DURABLE_STORAGE).
+        {
+          name: 'DURABLE_STORAGE__queueServiceUri'
+          value: storageAccount.properties.primaryEndpoints.queue
+        }
+        {
+          name: 'DURABLE_STORAGE__tableServiceUri'
+          value: storageAccount.properties.primaryEndpoints.table
+        }
+        {
+          name: 'DURABLE_STORAGE__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'DURABLE_STORAGE__clientId'
+          value: identityClientId
+        }
+        {
+          name: 'OPERATION_MAX_ATTEMPTS'
+          value: string(operationMaxAttempts)
+        }
+        {
+          name: 'OPERATION_RETRY_BASE_SECONDS'
+          value: string(operationRetryBaseSeconds)
+        }
+        {
+          name: 'OPERATION_RETRY_MAX_SECONDS'
+          value: string(operationRetryMaxSeconds)
         }
         // With local auth off, ingestion needs the Entra token the authentication string asks for.
         {

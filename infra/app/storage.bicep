@@ -18,8 +18,22 @@ param deploymentContainerName string
 @description('Required. Principal ID of the app\'s identity; it receives Storage Blob Data Owner on the account.')
 param blobDataOwnerPrincipalId string
 
+@description('Required. Name of the work queue of the asynchronous mode (shared/durable/names.ts).')
+param operationsQueueName string
+
+@description('Required. Name of the operations table of the asynchronous mode (shared/durable/names.ts).')
+param operationsTableName string
+
 // Built-in role: Storage Blob Data Owner, which the host's identity-based AzureWebJobsStorage requires.
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+
+// The asynchronous mode's roles, each on the one queue or table it is for, not on the account. The queue
+// trigger needs Reader (queue properties) and Message Processor (receive, delete); the worker and the host's
+// poison handling send (Message Sender). The queues are made here, so no role that may create queues is needed.
+var storageQueueDataReaderRoleId = '19e7f393-937e-4f77-808e-94535e174168'
+var storageQueueDataMessageProcessorRoleId = '8a0f0c08-91a1-4084-bc3d-661d67233fed'
+var storageQueueDataMessageSenderRoleId = 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
+var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -55,6 +69,105 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   name: deploymentContainerName
   properties: {
     publicAccess: 'None'
+  }
+}
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storageAccount
+  name: 'default'
+}
+
+resource operationsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: operationsQueueName
+}
+
+// The Functions host's name for the queue's poison queue; made here so the app needs no create permission.
+resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: '${operationsQueueName}-poison'
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storageAccount
+  name: 'default'
+}
+
+resource operationsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: operationsTableName
+}
+
+resource operationsQueueReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(operationsQueue.id, blobDataOwnerPrincipalId, storageQueueDataReaderRoleId)
+  scope: operationsQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataReaderRoleId)
+    principalId: blobDataOwnerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource operationsQueueProcessorRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(operationsQueue.id, blobDataOwnerPrincipalId, storageQueueDataMessageProcessorRoleId)
+  scope: operationsQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataMessageProcessorRoleId)
+    principalId: blobDataOwnerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource operationsQueueSenderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(operationsQueue.id, blobDataOwnerPrincipalId, storageQueueDataMessageSenderRoleId)
+  scope: operationsQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataMessageSenderRoleId)
+    principalId: blobDataOwnerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource poisonQueueReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(poisonQueue.id, blobDataOwnerPrincipalId, storageQueueDataReaderRoleId)
+  scope: poisonQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataReaderRoleId)
+    principalId: blobDataOwnerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource poisonQueueProcessorRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(poisonQueue.id, blobDataOwnerPrincipalId, storageQueueDataMessageProcessorRoleId)
+  scope: poisonQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataMessageProcessorRoleId)
+    principalId: blobDataOwnerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource poisonQueueSenderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(poisonQueue.id, blobDataOwnerPrincipalId, storageQueueDataMessageSenderRoleId)
+  scope: poisonQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataMessageSenderRoleId)
+    principalId: blobDataOwnerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource operationsTableRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(operationsTable.id, blobDataOwnerPrincipalId, storageTableDataContributorRoleId)
+  scope: operationsTable
+  properties: {
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      storageTableDataContributorRoleId
+    )
+    principalId: blobDataOwnerPrincipalId
+    principalType: 'ServicePrincipal'
   }
 }
 

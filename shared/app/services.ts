@@ -3,11 +3,19 @@
  * relay → facade, search and webhook intake. The lazy resolver builds it on first use and, while the
  * configuration is invalid, answers every call with a 503 problem instead.
  */
-import { ConfigError, loadConfig, type CredentialsConfig, type FacadeConfig } from '../config';
+import {
+  ConfigError,
+  loadConfig,
+  loadDurableSettings,
+  type CredentialsConfig,
+  type DurableSettings,
+  type FacadeConfig,
+} from '../config';
 import { StaticTokenSource, type CredentialSource } from '../credentials';
 import { createKeyVaultTokenSource, type KeyVaultSourceOptions } from '../credentials/key-vault';
 import { createReferralsFacade, type ReferralsFacade } from '../facade/referrals-facade';
-import { misconfigured } from '../failures/failure-map';
+import { createDurableOperations, type DurableOperations, type DurableOptions } from '../durable/operations';
+import { misconfigured, storageUnavailable } from '../failures/failure-map';
 import { createReferralSearch, type ReferralSearch } from '../referral-search/search';
 import { PartnerCenterClient } from '../upstream/client';
 import { defaultRetryStrategies, type RetryStrategy } from '../upstream/retry-strategies';
@@ -23,6 +31,10 @@ export interface FacadeServices {
   readonly search: ReferralSearch;
   /** Built on first use; throws a 503 problem while the webhook configuration is invalid. */
   readonly webhooks: () => WebhookIntake;
+  /** Built on first use; throws a 503 problem while no storage is configured or its settings are invalid. */
+  readonly operations: () => DurableOperations;
+  /** Whether storage is configured for the asynchronous mode; a preference for it is otherwise not honoured. */
+  readonly operationsConfigured: () => boolean;
   close(): Promise<void>;
 }
 
@@ -36,6 +48,31 @@ export interface ServiceOptions {
   readonly attemptTimeoutMs?: number;
   /** Readiness's word for a static token that nobody configured, such as the one `npm start` makes up. */
   readonly staticTokenDescription?: string;
+  /** The durable operations' settings, read on first use (`lazyServices` reads them from the environment). */
+  readonly durable?: () => DurableSettings;
+  /** Tests give each run its own queue and table names on one Azurite. */
+  readonly durableOptions?: DurableOptions;
+}
+
+/** Builds the durable operations on first use; a settings error is a 503 problem, retried on the next call. */
+function lazyOperations(
+  options: ServiceOptions,
+  facade: ReferralsFacade,
+  deadlineMs: number,
+): () => DurableOperations {
+  let operations: DurableOperations | undefined;
+  return () => {
+    if (operations) return operations;
+    let settings: DurableSettings;
+    try {
+      settings = options.durable?.() ?? loadDurableSettings({});
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw storageUnavailable(`the storage settings are invalid: ${error.problems.join('; ')}`);
+    }
+    operations = createDurableOperations(settings, facade, deadlineMs, options.durableOptions);
+    return operations;
+  };
 }
 
 function createCredentialSource(config: CredentialsConfig, options: ServiceOptions): CredentialSource {
@@ -71,12 +108,29 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
       return { referrals: found.value, complete: found.complete };
     },
   });
+  const operations = lazyOperations(options, facade, config.retry.deadlineMs);
+  const operationsConfigured = (): boolean => {
+    try {
+      return options.durable?.().connection !== undefined;
+    } catch (error) {
+      if (error instanceof ConfigError) return true; // configured, but wrongly: the caller should hear why
+      throw error;
+    }
+  };
   return {
     config,
     credentials,
     facade,
     search,
-    webhooks: configuredWebhookIntake({ settings: config.webhooks, facade, search }),
+    operations,
+    operationsConfigured,
+    webhooks: configuredWebhookIntake({
+      settings: config.webhooks,
+      facade,
+      search,
+      submit: (call, submission) => operations().submit(call, submission),
+      canSubmit: operationsConfigured,
+    }),
     close: () => client.close(),
   };
 }
@@ -92,7 +146,7 @@ export function lazyServices(
   return () => {
     if (services) return services;
     try {
-      services = createServices(loadConfig(env), options);
+      services = createServices(loadConfig(env), { durable: () => loadDurableSettings(env), ...options });
       return services;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

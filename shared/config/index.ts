@@ -264,3 +264,117 @@ export function loadWebhookSettings(env: Environment): WebhookSettings {
     secrets,
   };
 }
+
+// ---- Durable operations: the storage connection and the retry schedule of the queue worker. ----
+// Kept apart from the facade's settings like the webhook block: a broken storage setting must disable the
+// asynchronous mode, not the synchronous calls.
+
+/**
+ * The connection name the queue trigger and the code share. Locally it holds a connection string (Azurite's);
+ * in Azure the identity-based form: `DURABLE_STORAGE__queueServiceUri`, `__tableServiceUri`, `__credential`,
+ * `__clientId` (the Functions host reads the same settings for the trigger).
+ */
+export const DURABLE_CONNECTION = 'DURABLE_STORAGE';
+
+const serviceUri = z
+  .url({
+    protocol: /^https$/,
+    error: 'must be an https URL such as https://<account>.queue.core.windows.net',
+  })
+  .transform((url) => url.replace(/\/+$/, ''));
+
+const durableSchema = z.object({
+  DURABLE_STORAGE: optionalSetting(z.string().trim().min(1)),
+  DURABLE_STORAGE__queueServiceUri: optionalSetting(serviceUri),
+  DURABLE_STORAGE__tableServiceUri: optionalSetting(serviceUri),
+  DURABLE_STORAGE__credential: optionalSetting(z.literal('managedidentity', 'must be managedidentity')),
+  DURABLE_STORAGE__clientId: optionalSetting(z.guid("must be a GUID (the managed identity's client id)")),
+  // Attempts of one accepted operation, each a full synchronous call with its own retries.
+  OPERATION_MAX_ATTEMPTS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(50, 'must be at most 50'),
+  ).transform((attempts) => attempts ?? 12),
+  OPERATION_RETRY_BASE_SECONDS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(3_600, 'must be at most 3600'),
+  ).transform((seconds) => seconds ?? 30),
+  // A queue message can stay invisible for at most 7 days.
+  OPERATION_RETRY_MAX_SECONDS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(518_400, 'must be at most 518400 (6 days)'),
+  ).transform((seconds) => seconds ?? 3_600),
+});
+
+/** The durable operations' settings, for the infrastructure template's tests. */
+export const durableSettingNames = Object.keys(
+  durableSchema.shape,
+) as readonly (keyof typeof durableSchema.shape)[];
+
+export type DurableStorageConnection =
+  | { readonly kind: 'connection-string'; readonly connectionString: string }
+  | {
+      readonly kind: 'identity';
+      readonly queueServiceUri: string;
+      readonly tableServiceUri: string;
+      /** A user-assigned identity; unset selects DefaultAzureCredential's choice. */
+      readonly clientId?: string;
+    };
+
+export interface OperationRetrySettings {
+  readonly maxAttempts: number;
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export interface DurableSettings {
+  /** Undefined when no storage is configured: the asynchronous mode then answers a 503 problem. */
+  readonly connection?: DurableStorageConnection;
+  readonly retry: OperationRetrySettings;
+}
+
+function durableConnectionOf(settings: z.output<typeof durableSchema>): DurableStorageConnection | undefined {
+  const queueServiceUri = settings.DURABLE_STORAGE__queueServiceUri;
+  const tableServiceUri = settings.DURABLE_STORAGE__tableServiceUri;
+  const identityForm = queueServiceUri !== undefined || tableServiceUri !== undefined;
+  if (settings.DURABLE_STORAGE !== undefined && identityForm) {
+    throw new ConfigError([
+      `${DURABLE_CONNECTION} and ${DURABLE_CONNECTION}__queueServiceUri/__tableServiceUri are both set: set one form`,
+    ]);
+  }
+  if (settings.DURABLE_STORAGE !== undefined) {
+    return { kind: 'connection-string', connectionString: settings.DURABLE_STORAGE };
+  }
+  if (!identityForm) return undefined;
+  if (queueServiceUri === undefined || tableServiceUri === undefined) {
+    throw new ConfigError([
+      `${DURABLE_CONNECTION}__queueServiceUri and ${DURABLE_CONNECTION}__tableServiceUri must be set together`,
+    ]);
+  }
+  return {
+    kind: 'identity',
+    queueServiceUri,
+    tableServiceUri,
+    ...(settings.DURABLE_STORAGE__clientId === undefined
+      ? {}
+      : { clientId: settings.DURABLE_STORAGE__clientId }),
+  };
+}
+
+/** Validates the durable settings. Messages name settings, never their values. */
+export function loadDurableSettings(env: Environment): DurableSettings {
+  const unresolved = durableSettingNames.filter((name) => isUnresolvedKeyVaultReference(env[name]));
+  if (unresolved.length > 0) {
+    throw new ConfigError(unresolved.map((name) => `${name} is an unresolved Key Vault reference`));
+  }
+  const parsed = durableSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const settings = parsed.data;
+  const connection = durableConnectionOf(settings);
+  return {
+    ...(connection === undefined ? {} : { connection }),
+    retry: {
+      maxAttempts: settings.OPERATION_MAX_ATTEMPTS,
+      baseMs: settings.OPERATION_RETRY_BASE_SECONDS * 1_000,
+      maxMs: settings.OPERATION_RETRY_MAX_SECONDS * 1_000,
+    },
+  };
+}

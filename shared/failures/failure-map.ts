@@ -533,3 +533,32 @@ export const webhooksMisconfigured = (detail: string): ProblemError =>
   new ProblemError('webhooks-misconfigured', {
     detail: `An operator must fix the webhook configuration: ${detail}.`,
   });
+
+// ---- durable operations ---------------------------------------------------------------------------------
+
+/** `reason` names what failed, never a connection string or key. */
+export const storageUnavailable = (reason: string): ProblemError =>
+  new ProblemError('storage-unavailable', {
+    detail: `Nothing was accepted: ${reason}. Send again after Retry-After, or send the call synchronously.`,
+  });
+
+export const operationNotFound = (): ProblemError =>
+  new ProblemError('operation-not-found', {
+    detail: 'No accepted operation has this id; use the Location of the 202 answer.',
+  });
+
+export const idempotencyKeyReused = (): ProblemError =>
+  new ProblemError('idempotency-key-reused', {
+    detail:
+      'This Idempotency-Key was already used on this referral for a different request. Nothing was accepted: use a new key for a new request.',
+  });
+
+export const operationSuperseded = (operationId: string, newerSequence: number): ProblemError =>
+  new ProblemError('operation-superseded', {
+    detail: `Operation ${operationId} was not sent: operation ${String(newerSequence)} on the same referral, accepted later, is already applied, and an older change never overwrites a newer one.`,
+  });
+
+export const operationNotReplayable = (operationId: string, state: string): ProblemError =>
+  new ProblemError('operation-not-replayable', {
+    detail: `Operation ${operationId} is ${state}; only failed operations can be retried.`,
+  });

@@ -371,6 +371,52 @@ export const problemTypes = {
     meaning: 'The webhook mappings or their secrets are invalid; only `/api/hooks` is affected.',
     action: 'An operator fixes the webhook settings.',
   },
+  'storage-unavailable': {
+    status: 503,
+    title: 'Durable storage is unavailable',
+    retryAfterSeconds: 30,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'An asynchronous call (`Prefer: respond-async`, `?mode=async`, a mapping with `delivery: async`) or an operations endpoint could not use the storage account: it is not configured (`DURABLE_STORAGE`) or did not answer. Nothing was accepted.',
+    action:
+      'Send again after `Retry-After`, or send the call synchronously; an operator checks the storage settings.',
+  },
+  'operation-not-found': {
+    status: 404,
+    title: 'No such operation',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning: 'No accepted operation has that id (the `Location` of a 202 answer).',
+    action: 'Use the `Location` the 202 answer gave.',
+  },
+  'idempotency-key-reused': {
+    status: 422,
+    title: 'Idempotency key reused with a different request',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'An asynchronous call carried an `Idempotency-Key` already used on this referral for a different request (another operation, body or precondition). Nothing was accepted.',
+    action: 'Use a new key for a new request; send the same request to get the first operation back.',
+  },
+  'operation-superseded': {
+    status: 409,
+    title: 'A newer operation on the referral was applied first',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'An accepted operation was not sent, or an operator retry was refused, because a newer operation on the same referral had already been applied: an older change never overwrites a newer one.',
+    action: 'Read the referral; send the change again if it is still wanted (it is then the newest).',
+  },
+  'operation-not-replayable': {
+    status: 409,
+    title: 'The operation cannot be retried',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'An operator asked to retry an operation that has not failed (it is pending or already has its outcome).',
+    action: 'Retry only operations listed by `GET /api/operations?state=failed`.',
+  },
 } as const satisfies Readonly<Record<string, ProblemType>>;
 
 export type ProblemKind = keyof typeof problemTypes;

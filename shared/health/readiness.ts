@@ -14,6 +14,7 @@ import {
 } from '../credentials/health';
 import type { CredentialSource } from '../credentials';
 import { READINESS_BUDGET_MS } from '../credentials/limits';
+import type { QueueHealth } from '../durable/operations';
 import { ProblemError } from '../failures/problem';
 
 export const readinessReportSchema = z
@@ -23,6 +24,18 @@ export const readinessReportSchema = z
     version: z.string(),
     credentialMode: credentialModeSchema.optional(),
     checks: credentialChecksSchema.extend({ configuration: checkSchema }),
+    operations: checkSchema
+      .extend({
+        queueDepth: z.number().int().optional().meta({ description: 'Messages in the queue (approximate).' }),
+        oldestMessageAgeSeconds: z
+          .number()
+          .int()
+          .optional()
+          .meta({ description: 'Age of the oldest message the queue holds visible.' }),
+        poisoned: z.number().int().optional().meta({ description: 'Messages in the poison queue.' }),
+      })
+      .optional()
+      .meta({ description: 'The asynchronous mode: the storage account and the work queue.' }),
   })
   .meta({ title: 'Readiness', description: 'What the facade needs to serve calls, check by check.' });
 export type ReadinessReport = z.infer<typeof readinessReportSchema>;
@@ -60,4 +73,41 @@ export async function checkReadiness(
     credentialMode: source.mode,
     checks: { configuration: { status: 'pass', detail: 'All settings are valid.' }, ...checks },
   };
+}
+
+export type OperationsCheck = NonNullable<ReadinessReport['operations']>;
+
+/**
+ * The asynchronous mode's check: skipped when no storage is configured (the synchronous calls do not need it),
+ * failed when the storage account does not answer within the readiness budget.
+ */
+export async function checkOperations(health: () => Promise<QueueHealth>): Promise<OperationsCheck> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const depth = await Promise.race([
+      health(),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error('timeout'));
+        }, READINESS_BUDGET_MS);
+      }),
+    ]);
+    return {
+      status: 'pass',
+      detail: 'The work queue and the operations table answer.',
+      queueDepth: depth.messages,
+      ...(depth.oldestAgeSeconds === undefined ? {} : { oldestMessageAgeSeconds: depth.oldestAgeSeconds }),
+      poisoned: depth.poisoned,
+    };
+  } catch (error) {
+    if (error instanceof ProblemError && error.problem.kind === 'storage-unavailable') {
+      const configured = !error.problem.detail.includes('no storage is configured');
+      return configured
+        ? { status: 'fail', detail: error.problem.detail }
+        : { status: 'skipped', detail: 'No storage is configured: the asynchronous mode is off.' };
+    }
+    return { status: 'fail', detail: 'The storage account did not answer in time.' };
+  } finally {
+    clearTimeout(timer);
+  }
 }

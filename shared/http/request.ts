@@ -185,3 +185,42 @@ export function preferences(header: string | null | undefined): ReadonlyMap<stri
   }
   return found;
 }
+
+/**
+ * Whether the caller asked for the asynchronous mode: `?mode=async` demands it (for callers that cannot set
+ * headers); `Prefer: respond-async` (RFC 7240 §4.1) prefers it, and a preference may go unhonoured (§2) when the
+ * deployment has no durable storage. `?mode=sync` demands the synchronous mode whatever Prefer says.
+ */
+export function asyncRequest(
+  prefer: string | null | undefined,
+  modeQuery: string | null | undefined,
+): 'demanded' | 'preferred' | undefined {
+  if (modeQuery !== null && modeQuery !== undefined) {
+    if (modeQuery === 'async') return 'demanded';
+    if (modeQuery === 'sync') return undefined;
+    throw invalidRequest('The "mode" query parameter is not valid.', [
+      { in: 'query', pointer: '/mode', message: 'must be "async" or "sync"' },
+    ]);
+  }
+  return preferences(prefer).has('respond-async') ? 'preferred' : undefined;
+}
+
+/**
+ * The `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header): a Structured Fields string, so
+ * `"key"`; the bare form many clients send is accepted too. Undefined when absent.
+ */
+export function parseIdempotencyKey(raw: string | null | undefined): string | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const trimmed = raw.trim();
+  const key = /^".*"$/.test(trimmed) ? trimmed.slice(1, -1) : trimmed;
+  if (!/^[\x20-\x7e]{1,255}$/.test(key) || key.includes('"') || key.includes('\\')) {
+    throw invalidRequest('The Idempotency-Key header is not valid.', [
+      {
+        in: 'header',
+        pointer: '/Idempotency-Key',
+        message: 'must be 1-255 visible ASCII characters, without quotes or backslashes (a UUID works)',
+      },
+    ]);
+  }
+  return key;
+}

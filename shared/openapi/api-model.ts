@@ -15,6 +15,7 @@ import { syncRequestSchema } from '../operations/sync';
 import { searchQuerySchema } from '../referral-search/query';
 import { searchResultSchema } from '../referral-search/search';
 import { webhookOutcomeSchema } from '../webhooks/intake';
+import { operationStatusSchema } from '../durable/operations';
 import { readinessReportSchema } from '../health/readiness';
 import { endpointTexts, healthSchema } from './endpoints';
 import { jsonSchemaOf, type JsonSchema } from './json-schema';
@@ -30,9 +31,22 @@ export interface DescribedRoute {
     | { readonly kind: 'update'; readonly operation: OperationDefinition }
     | { readonly kind: 'create'; readonly raw: boolean }
     | {
-        readonly kind: 'health' | 'readiness' | 'read' | 'search' | 'hook' | 'openapi' | 'fallback' | 'sync';
+        readonly kind:
+          | 'health'
+          | 'readiness'
+          | 'read'
+          | 'search'
+          | 'hook'
+          | 'openapi'
+          | 'fallback'
+          | 'sync'
+          | OperationEndpointKind;
       };
 }
+
+/** The asynchronous mode's endpoints: polling one operation, and the operator's list and retries. */
+export type OperationEndpointKind =
+  'operation-status' | 'operation-list' | 'operation-retry' | 'operation-retry-failed';
 
 export interface ApiParameter {
   readonly name: string;
@@ -147,6 +161,43 @@ const returnQueryParameter: ApiParameter = {
   schema: { type: 'string', enum: ['representation', 'minimal'] },
   advanced: true,
   notInConnector: true,
+};
+
+/** The asynchronous mode (docs/reliability.md): answered 202 at once, finished in the background. */
+const modeQueryParameter: ApiParameter = {
+  name: 'mode',
+  in: 'query',
+  required: false,
+  title: 'Finish in the Background',
+  description:
+    'Yes to have the update checked now and applied in the background, tried again for hours if Partner Center is down; the flow waits for the result without holding the connection.',
+  schema: { type: 'string', enum: ['async', 'sync'] },
+  advanced: true,
+  enumNames: [
+    { value: 'async', displayName: 'Yes' },
+    { value: 'sync', displayName: 'No' },
+  ],
+};
+
+const idempotencyKeyParameter: ApiParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  title: 'Idempotency Key',
+  description:
+    'Asynchronous mode only: the same key with the same request returns the operation accepted first; with another request it is refused (422).',
+  schema: { type: 'string' },
+  advanced: true,
+  notInConnector: true,
+};
+
+const operationIdParameter: ApiParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  title: 'Operation id',
+  description: 'The operation id, from the Location of a 202 answer.',
+  schema: { type: 'string' },
 };
 
 const ifMatchParameter: ApiParameter = {
@@ -274,7 +325,23 @@ export const problemKindsByEndpoint = {
     'transition-forbidden',
   ],
   search: [...facadeKinds, ...tokenKinds, ...upstreamKinds, 'upstream-not-found'],
-  update: [...facadeKinds, ...tokenKinds, ...upstreamKinds, ...bodyKinds, ...writeKinds],
+  update: [
+    ...facadeKinds,
+    ...tokenKinds,
+    ...upstreamKinds,
+    ...bodyKinds,
+    ...writeKinds,
+    // The asynchronous mode's own: no storage to accept it, or an Idempotency-Key reused for another request.
+    'storage-unavailable',
+    'idempotency-key-reused',
+  ],
+  operations: [
+    ...facadeKinds,
+    'operation-not-found',
+    'operation-superseded',
+    'operation-not-replayable',
+    'storage-unavailable',
+  ],
   hook: [
     ...facadeKinds,
     ...tokenKinds,
@@ -288,6 +355,7 @@ export const problemKindsByEndpoint = {
     'webhook-unmappable',
     'webhooks-misconfigured',
     'transition-forbidden',
+    'storage-unavailable',
   ],
 } as const satisfies Record<string, readonly ProblemKind[]>;
 
@@ -448,6 +516,12 @@ function updateResponses(operation: OperationDefinition, secured: boolean): ApiR
         : [];
   return [
     success(
+      '202',
+      'Accepted (asynchronous mode); poll Location until the answer is no longer 202.',
+      'Operation',
+      [locationOfOperationHeader, retryAfterHeader, preferenceAppliedHeader],
+    ),
+    success(
       '200',
       'Updated; the referral as it is now (when the updated referral was asked for).',
       'Referral',
@@ -499,6 +573,8 @@ function describeUpdate(operation: OperationDefinition): Describe {
           preferParameter,
           returnQueryParameter,
           ifMatchParameter,
+          modeQueryParameter,
+          idempotencyKeyParameter,
           correlationIdParameter,
         ],
         requestBody: updateBody(operation, schemaName, raw),
@@ -621,6 +697,71 @@ const describeSync: Describe = (route, schemas) => {
   ];
 };
 
+const locationOfOperationHeader = header(
+  'Location',
+  'Location',
+  'Where to read the operation: GET it until the answer is no longer 202.',
+);
+
+const operationTexts: Record<
+  OperationEndpointKind,
+  Pick<ApiOperation, 'operationId' | 'summary' | 'description'>
+> = {
+  'operation-status': {
+    operationId: 'GetOperation',
+    summary: 'Get an asynchronous operation',
+    description:
+      '202 while the operation is pending; then the answer the synchronous call would have given (its status, headers and body, or its problem).',
+  },
+  'operation-list': {
+    operationId: 'ListOperations',
+    summary: 'List operations by state',
+    description: 'For operators: failed operations (the default), or pending, rejected or succeeded ones.',
+  },
+  'operation-retry': {
+    operationId: 'RetryOperation',
+    summary: 'Retry a failed operation',
+    description:
+      'For operators: puts a failed operation back in line, unless a newer operation on its referral was applied since (409).',
+  },
+  'operation-retry-failed': {
+    operationId: 'RetryFailedOperations',
+    summary: 'Retry every failed operation',
+    description: 'For operators: retries each failed operation; lists those retried and those refused.',
+  },
+};
+
+const describeOperationEndpoint =
+  (kind: OperationEndpointKind): Describe =>
+  (route) => [
+    {
+      ...operationTexts[kind],
+      method: kind === 'operation-status' || kind === 'operation-list' ? 'get' : 'post',
+      path: pathOf(route),
+      parameters:
+        kind === 'operation-status' || kind === 'operation-retry'
+          ? [operationIdParameter]
+          : kind === 'operation-list'
+            ? [
+                {
+                  name: 'state',
+                  in: 'query',
+                  required: false,
+                  title: 'State',
+                  description: 'failed (the default), pending, rejected or succeeded.',
+                  schema: { type: 'string', enum: ['failed', 'pending', 'rejected', 'succeeded'] },
+                },
+              ]
+            : [],
+      responses: [
+        success(kind === 'operation-status' ? '202' : '200', 'See the summary.', 'Operation'),
+        ...problemResponses(problemKindsByEndpoint.operations, isSecured(route)),
+      ],
+      secured: isSecured(route),
+      inConnector: false,
+    },
+  ];
+
 function describerFor(target: DescribedRoute['target']): Describe {
   switch (target.kind) {
     case 'fallback':
@@ -646,6 +787,11 @@ function describerFor(target: DescribedRoute['target']): Describe {
       return describeCreate(target.raw);
     case 'sync':
       return describeSync;
+    case 'operation-status':
+    case 'operation-list':
+    case 'operation-retry':
+    case 'operation-retry-failed':
+      return describeOperationEndpoint(target.kind);
   }
 }
 
@@ -670,6 +816,7 @@ export function describeApi(routes: readonly DescribedRoute[]): ApiModel {
       description: 'An OpenAPI 3.0 document.',
       additionalProperties: true,
     },
+    Operation: jsonSchemaOf(operationStatusSchema, 'output'),
   };
   const operations = routes.flatMap((route) => describerFor(route.target)(route, schemas));
   // Labels in Title Case with "ID", as the Power Platform string guidance asks, in both descriptions alike.

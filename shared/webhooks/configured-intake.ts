@@ -6,7 +6,7 @@ import type { WebhookSettings } from '../config';
 import type { ReferralsFacade } from '../facade/referrals-facade';
 import type { ReferralSearch } from '../referral-search/search';
 import { webhooksMisconfigured } from '../failures/failure-map';
-import { createWebhookIntake, type WebhookIntake } from './intake';
+import { createWebhookIntake, type WebhookIntake, type WebhookIntakeDependencies } from './intake';
 import { loadMappings, WebhookConfigError } from './load-mappings';
 import { secretsFromSettings, type SecretLookup } from './secrets';
 
@@ -16,6 +16,8 @@ export interface ConfiguredIntakeOptions {
   readonly search: ReferralSearch;
   /** Replaces the app-settings lookup, e.g. with Key Vault. */
   readonly secrets?: SecretLookup;
+  readonly submit?: WebhookIntakeDependencies['submit'];
+  readonly canSubmit?: WebhookIntakeDependencies['canSubmit'];
 }
 
 export function configuredWebhookIntake(options: ConfiguredIntakeOptions): () => WebhookIntake {
@@ -29,6 +31,8 @@ export function configuredWebhookIntake(options: ConfiguredIntakeOptions): () =>
         secrets: options.secrets ?? secretsFromSettings(settings.secrets),
         facade: options.facade,
         search: options.search,
+        ...(options.submit ? { submit: options.submit } : {}),
+        ...(options.canSubmit ? { canSubmit: options.canSubmit } : {}),
       });
       return intake;
     } catch (error) {

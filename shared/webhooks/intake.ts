@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import type { CallContext } from '../call/context';
+import type { Submission } from '../durable/operations';
 import {
+  storageUnavailable,
   webhookMappingNotFound,
   webhookSignatureInvalid,
   webhooksMisconfigured,
@@ -19,8 +21,9 @@ import {
   REGISTRATION_OUTCOME_HEADER,
   SYNC_OUTCOME_HEADER,
   type ReferralsFacade,
+  type ReferralWrite,
 } from '../facade/referrals-facade';
-import { decodeJsonBody, parseReferralId } from '../http/request';
+import { decodeJsonBody, parseReferralId, preferences } from '../http/request';
 import { buildPatch, parseBody } from '../operations/build-patch';
 import { createReferralRequestSchema, toCreateBody } from '../operations/create';
 import { syncRequestSchema } from '../operations/sync';
@@ -66,6 +69,8 @@ export interface WebhookDelivery {
   readonly body: Buffer;
   /** Lower-case header name → value. */
   readonly header: (name: string) => string | undefined;
+  /** The URL a caller polls for an accepted operation; only asynchronous deliveries use it. */
+  readonly statusUrl?: (operationId: string) => string;
 }
 
 export interface WebhookIntake {
@@ -78,6 +83,10 @@ export interface WebhookIntakeDependencies {
   readonly secrets: SecretLookup;
   readonly facade: ReferralsFacade;
   readonly search: ReferralSearch;
+  /** Accepts a write for the asynchronous mode (`delivery: async`, or `Prefer: respond-async`). */
+  readonly submit?: (call: CallContext, submission: Submission) => Promise<RenderedResponse>;
+  /** Whether `submit` has storage behind it, so a preference for the asynchronous mode can be honoured. */
+  readonly canSubmit?: () => boolean;
   readonly now?: () => number;
 }
 
@@ -283,7 +292,21 @@ async function receive(
   const patch = patchFor(mappingName, mappingCase, operation, fields);
   const referralId = await referralIdOf(dependencies.search, call, mappingName, mapping.referral, payload);
   call.referralId = referralId;
-  const updated = await dependencies.facade.update(call, { referralId, patch, returnRepresentation: false });
+  const write: ReferralWrite = { referralId, patch, returnRepresentation: false };
+  // The mapping's `delivery: async` is a demand; a sender's `Prefer: respond-async` is honoured when it can be.
+  const asynchronous =
+    mapping.delivery === 'async' ||
+    (preferences(delivery.header('prefer')).has('respond-async') && dependencies.canSubmit?.() === true);
+  if (asynchronous) {
+    return submitDelivery(
+      dependencies,
+      call,
+      delivery,
+      write,
+      applied(call, mappingName, operation.name, undefined),
+    );
+  }
+  const updated = await dependencies.facade.update(call, write);
   const result = updated.headers[MEMBER_OUTCOME_HEADER] ?? updated.headers[REGISTRATION_OUTCOME_HEADER];
   return applied(call, mappingName, operation.name, result);
 }
@@ -300,6 +323,35 @@ function applied(
     operation,
     ...(call.referralId === undefined ? {} : { referralId: call.referralId }),
     ...(result === undefined ? {} : { result }),
+  });
+}
+
+/**
+ * The asynchronous delivery: accepted durably and answered 202; a redelivery with the same `webhook-id`
+ * (Standard Webhooks' idempotency key) gets the same operation back instead of a second one.
+ */
+function submitDelivery(
+  dependencies: WebhookIntakeDependencies,
+  call: CallContext,
+  delivery: WebhookDelivery,
+  write: ReferralWrite,
+  applied: RenderedResponse,
+): Promise<RenderedResponse> {
+  const { submit } = dependencies;
+  if (!submit || !delivery.statusUrl) {
+    throw storageUnavailable('this deployment has no durable storage for asynchronous deliveries');
+  }
+  const webhookId = delivery.header('webhook-id')?.trim();
+  return submit(call, {
+    route: call.route,
+    write,
+    ...(webhookId ? { dedupe: { scope: `hook:${delivery.mappingName}`, key: webhookId } } : {}),
+    statusUrl: delivery.statusUrl,
+    onSuccess: {
+      status: applied.status,
+      headers: applied.headers,
+      ...(applied.body === undefined ? {} : { body: applied.body }),
+    },
   });
 }
 

@@ -78,6 +78,8 @@ const mappingSchema = z
     auth: authSchema,
     /** Where the payload names the referral; only a mapping whose every case creates can do without. */
     referral: locatorSchema.optional(),
+    /** `async`: every delivery is accepted durably and answered 202 at once (docs/reliability.md). */
+    delivery: z.enum(['sync', 'async']).default('sync'),
     cases: z.array(caseSchema).min(1, 'must list at least one case'),
   })
   .strict()

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configSettingNames, isWebhookSettingName } from '../../shared/config';
+import { configSettingNames, durableSettingNames, isWebhookSettingName } from '../../shared/config';
 import { runtimeProperties, type Json } from './support/arm';
 import { skipWithoutBicep } from './support/compile';
 import { appSettingsOf, deployed, identityOf, provision, single, text } from './support/deployment';
@@ -31,10 +31,15 @@ const localOnlySettings: ReadonlyMap<string, string> = new Map([
     'a fixed access token for local runs and the simulator; in Azure the token comes from Key Vault, and a ' +
       'plain app setting would put a credential in the portal and the deployment history',
   ],
+  [
+    'DURABLE_STORAGE',
+    'a storage connection string (Azurite locally); in Azure the identity-based DURABLE_STORAGE__* settings ' +
+      'are used, and the account refuses shared keys',
+  ],
 ]);
 
 const settings = () => appSettingsOf(single(deployed(), 'Microsoft.Web/sites'));
-const readByCode = new Set<string>(configSettingNames);
+const readByCode = new Set<string>([...configSettingNames, ...durableSettingNames]);
 
 describe('app settings contract (infra/ ↔ shared/config)', { skip: skipWithoutBicep() }, () => {
   it('sets every setting the code reads, except the local-only ones', () => {
@@ -82,6 +87,25 @@ describe('app setting values', { skip: skipWithoutBicep() }, () => {
     assert.equal(
       value('APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),
       `ClientId=${clientId};Authorization=AAD`,
+    );
+  });
+
+  it("reach the asynchronous mode's queue and table in the app's own storage account through its identity", () => {
+    const account = single(deployed(), 'Microsoft.Storage/storageAccounts');
+    const { clientId } = identityOf();
+    assert.equal(
+      value('DURABLE_STORAGE__queueServiceUri'),
+      `https://${account.name}.queue.core.windows.net/`,
+    );
+    assert.equal(
+      value('DURABLE_STORAGE__tableServiceUri'),
+      `https://${account.name}.table.core.windows.net/`,
+    );
+    assert.equal(value('DURABLE_STORAGE__credential'), 'managedidentity');
+    assert.equal(value('DURABLE_STORAGE__clientId'), clientId);
+    assert.deepEqual(
+      ['OPERATION_MAX_ATTEMPTS', 'OPERATION_RETRY_BASE_SECONDS', 'OPERATION_RETRY_MAX_SECONDS'].map(value),
+      ['12', '30', '3600'],
     );
   });
 

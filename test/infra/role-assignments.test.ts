@@ -18,7 +18,31 @@ const roles = {
   monitoringMetricsPublisher: builtIn('3913510d-42f4-4e42-8a64-420c390055eb'),
   keyVaultSecretsUser: builtIn('4633458b-17de-408a-b874-0445c86b69e6'),
   keyVaultSecretsOfficer: builtIn('b86a8fe4-44ce-4948-aee5-eccb2c155cd7'),
+  storageQueueDataReader: builtIn('19e7f393-937e-4f77-808e-94535e174168'),
+  storageQueueDataMessageProcessor: builtIn('8a0f0c08-91a1-4084-bc3d-661d67233fed'),
+  storageQueueDataMessageSender: builtIn('c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'),
+  storageTableDataContributor: builtIn('0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'),
 } as const;
+
+/** The asynchronous mode's grants: each on its own queue or table, never on the account. */
+function operationsGrants(deployment: Deployment, principalId: string): Grant[] {
+  const queues = ofType(deployment, 'Microsoft.Storage/storageAccounts/queueServices/queues');
+  const table = single(deployment, 'Microsoft.Storage/storageAccounts/tableServices/tables');
+  const grant = (role: string, scope: string): Grant => ({
+    role,
+    scope,
+    principal: principalId,
+    principalType: 'ServicePrincipal',
+  });
+  return [
+    ...queues.flatMap((queue) => [
+      grant(roles.storageQueueDataReader, queue.id),
+      grant(roles.storageQueueDataMessageProcessor, queue.id),
+      grant(roles.storageQueueDataMessageSender, queue.id),
+    ]),
+    grant(roles.storageTableDataContributor, table.id),
+  ];
+}
 
 interface Grant {
   readonly role: string;
@@ -69,6 +93,7 @@ function appGrants(deployment: Deployment): Grant[] {
       principal: principalId,
       principalType: 'ServicePrincipal',
     },
+    ...operationsGrants(deployment, principalId),
   ];
 }
 

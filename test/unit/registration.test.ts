@@ -4,14 +4,24 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { app, type HttpFunctionOptions, type SetupOptions } from '@azure/functions';
+import {
+  app,
+  type HttpFunctionOptions,
+  type SetupOptions,
+  type StorageQueueFunctionOptions,
+} from '@azure/functions';
 import { hostedRoutes, routes } from '../../functions/routes';
 
 describe('functions/index.ts', () => {
-  it('registers each hosted route once, with its methods, route template and auth level, reading no configuration', () => {
+  it('registers each hosted route once, with its methods, route template and auth level, and the queue worker, reading no configuration', () => {
     const registered: { name: string; options: HttpFunctionOptions }[] = [];
     const setups: { options: SetupOptions; before: number }[] = [];
+    const queues: { name: string; options: StorageQueueFunctionOptions }[] = [];
     const original = app.http;
+    const originalQueue = app.storageQueue;
+    app.storageQueue = <T>(name: string, options: StorageQueueFunctionOptions<T>) => {
+      queues.push({ name, options: options as StorageQueueFunctionOptions });
+    };
     const setupProperty = Object.getOwnPropertyDescriptor(app, 'setup');
     // The library exposes setup as a getter; it is configurable, so the recorder can stand in for it.
     Object.defineProperty(app, 'setup', {
@@ -32,6 +42,7 @@ describe('functions/index.ts', () => {
       require('../../functions/index');
     } finally {
       app.http = original;
+      app.storageQueue = originalQueue;
       if (setupProperty) Object.defineProperty(app, 'setup', setupProperty);
       Object.assign(process.env, environment);
     }
@@ -50,6 +61,16 @@ describe('functions/index.ts', () => {
       })),
     );
     for (const { options } of registered) assert.equal(typeof options.handler, 'function');
+    // The worker: the queue the facade writes, through the identity-based connection infra/ configures.
+    assert.deepEqual(
+      queues.map(({ name, options }) => ({
+        name,
+        queueName: options.queueName,
+        connection: options.connection,
+      })),
+      [{ name: 'operation-worker', queueName: 'referral-operations', connection: 'DURABLE_STORAGE' }],
+    );
+    assert.equal(typeof queues[0]?.options.handler, 'function');
     // Streaming, set up before any function is registered: the host then passes chunked bodies through.
     assert.deepEqual(setups, [{ options: { enableHttpStream: true }, before: 0 }]);
   });
