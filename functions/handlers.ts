@@ -25,6 +25,8 @@ import type { InboundRequest, RouteHandler } from './inbound';
 import { describeApi, receiveWebhook, searchReferrals } from './lowcode-handlers';
 import { matchRoute } from './route-matcher';
 import { API_PREFIX, type RouteDefinition } from './routes';
+import type { OperationDefinition } from '../shared/operations/definition';
+import type { OperationEndpointKind } from '../shared/openapi/api-model';
 import { version } from '../package.json';
 
 type Work = (request: InboundRequest, call: CallContext) => Promise<RenderedResponse>;
@@ -98,107 +100,114 @@ function operationState(raw: string | undefined) {
   ]);
 }
 
-export function createHandler(route: RouteDefinition, services: ServicesResolver): RouteHandler {
+/** What every write reads besides its body: whether the referral is wanted back, and the caller's If-Match. */
+function writeOptions(request: InboundRequest): { returnRepresentation: boolean; ifMatch?: string } {
+  const returnRepresentation = wantsRepresentation(request.header('prefer'), request.query('return'));
+  refuseUnsupportedPreconditions((name) => request.header(name));
+  const ifMatch = normalizeIfMatch(request.header('if-match'));
+  return { returnRepresentation, ...(ifMatch === undefined ? {} : { ifMatch }) };
+}
+
+const readinessWork =
+  (services: ServicesResolver): Work =>
+  async (_request, call) => {
+    const [credentials, operations] = await Promise.all([
+      checkReadiness(() => services().credentials, { service: 'referrals-facade', version }),
+      checkOperations(() => services().operations().health()),
+    ]);
+    const ready = credentials.status === 'ready' && operations.status !== 'fail';
+    const report = { ...credentials, status: ready ? 'ready' : 'not-ready', operations };
+    return jsonAnswer(call, ready ? 200 : 503, report, {
+      'Cache-Control': 'no-store',
+      ...(ready ? {} : { 'Retry-After': '30' }),
+    });
+  };
+
+const updateWork =
+  (route: RouteDefinition, operation: OperationDefinition, services: ServicesResolver): Work =>
+  async (request, call) => {
+    const referralId = parseReferralId(request.params['id']);
+    const patch = preparePatch(operation, await readJsonBody(request, operation.bodyOptional));
+    const write = { referralId, patch, ...writeOptions(request) };
+    // Validated exactly as a synchronous call: only a write that would be sent is accepted.
+    const mode = asyncRequest(request.header('prefer'), request.query('mode'));
+    if (mode === 'demanded' || (mode === 'preferred' && services().operationsConfigured())) {
+      const key = parseIdempotencyKey(request.header('idempotency-key'));
+      return services()
+        .operations()
+        .submit(call, {
+          route: route.name,
+          write,
+          ...(key === undefined ? {} : { dedupe: { scope: 'request', key } }),
+          statusUrl: statusUrlFor(request),
+        });
+    }
+    return services().facade.update(call, write);
+  };
+
+const syncWork =
+  (services: ServicesResolver): Work =>
+  async (request, call) => {
+    const referralId = parseReferralId(request.params['id']);
+    const desired = prepareSync(await readJsonBody(request, false));
+    return services().facade.sync(call, { referralId, desired, ...writeOptions(request) });
+  };
+
+/** The asynchronous mode's endpoints; an id that cannot name an operation is a 404 before storage is touched. */
+function operationWork(kind: OperationEndpointKind, services: ServicesResolver): Work {
+  switch (kind) {
+    case 'operation-status':
+      return (request, call) =>
+        services().operations().status(call, checkOperationId(request.params['id']), statusUrlFor(request));
+    case 'operation-list':
+      return (request, call) =>
+        services()
+          .operations()
+          .list(call, operationState(request.query('state')), 100);
+    case 'operation-retry':
+      return (request, call) =>
+        services().operations().retry(call, checkOperationId(request.params['id']), statusUrlFor(request));
+    case 'operation-retry-failed':
+      return (_request, call) => services().operations().retryFailed(call);
+  }
+}
+
+function workFor(route: RouteDefinition, services: ServicesResolver): Work {
   const target = route.target;
   switch (target.kind) {
     case 'health':
-      return handle(route.name, (_request, call) =>
-        Promise.resolve(jsonAnswer(call, 200, { status: 'ok', service: 'referrals-facade', version })),
-      );
+      return (_request, call) =>
+        Promise.resolve(jsonAnswer(call, 200, { status: 'ok', service: 'referrals-facade', version }));
     case 'readiness':
-      return handle(route.name, async (_request, call) => {
-        const [credentials, operations] = await Promise.all([
-          checkReadiness(() => services().credentials, { service: 'referrals-facade', version }),
-          checkOperations(() => services().operations().health()),
-        ]);
-        const ready = credentials.status === 'ready' && operations.status !== 'fail';
-        const report = { ...credentials, status: ready ? 'ready' : 'not-ready', operations };
-        return jsonAnswer(call, ready ? 200 : 503, report, {
-          'Cache-Control': 'no-store',
-          ...(ready ? {} : { 'Retry-After': '30' }),
-        });
-      });
+      return readinessWork(services);
     case 'read':
-      return handle(route.name, (request, call) =>
-        services().facade.get(call, parseReferralId(request.params['id'])),
-      );
+      return (request, call) => services().facade.get(call, parseReferralId(request.params['id']));
     case 'update':
-      return handle(route.name, async (request, call) => {
-        const referralId = parseReferralId(request.params['id']);
-        const patch = preparePatch(
-          target.operation,
-          await readJsonBody(request, target.operation.bodyOptional),
-        );
-        const returnRepresentation = wantsRepresentation(request.header('prefer'), request.query('return'));
-        refuseUnsupportedPreconditions((name) => request.header(name));
-        const ifMatch = normalizeIfMatch(request.header('if-match'));
-        const write = {
-          referralId,
-          patch,
-          returnRepresentation,
-          ...(ifMatch === undefined ? {} : { ifMatch }),
-        };
-        // Validated exactly as a synchronous call: only a write that would be sent is accepted.
-        const mode = asyncRequest(request.header('prefer'), request.query('mode'));
-        if (mode === 'demanded' || (mode === 'preferred' && services().operationsConfigured())) {
-          const key = parseIdempotencyKey(request.header('idempotency-key'));
-          return services()
-            .operations()
-            .submit(call, {
-              route: route.name,
-              write,
-              ...(key === undefined ? {} : { dedupe: { scope: 'request', key } }),
-              statusUrl: statusUrlFor(request),
-            });
-        }
-        return services().facade.update(call, write);
-      });
+      return updateWork(route, target.operation, services);
     case 'create':
-      return handle(route.name, async (request, call) => {
+      return async (request, call) => {
         const create = prepareCreate(await readJsonBody(request, false), target.raw);
         refuseUnsupportedPreconditions((name) => request.header(name));
         return services().facade.create(call, create);
-      });
+      };
     case 'sync':
-      return handle(route.name, async (request, call) => {
-        const referralId = parseReferralId(request.params['id']);
-        const desired = prepareSync(await readJsonBody(request, false));
-        const returnRepresentation = wantsRepresentation(request.header('prefer'), request.query('return'));
-        refuseUnsupportedPreconditions((name) => request.header(name));
-        const ifMatch = normalizeIfMatch(request.header('if-match'));
-        return services().facade.sync(call, {
-          referralId,
-          desired,
-          returnRepresentation,
-          ...(ifMatch === undefined ? {} : { ifMatch }),
-        });
-      });
+      return syncWork(services);
     case 'operation-status':
-      return handle(route.name, (request, call) => {
-        // Checked before storage is touched: a path that cannot name an operation is a 404 in any deployment.
-        const id = checkOperationId(request.params['id']);
-        return services().operations().status(call, id, statusUrlFor(request));
-      });
     case 'operation-list':
-      return handle(route.name, (request, call) =>
-        services()
-          .operations()
-          .list(call, operationState(request.query('state')), 100),
-      );
     case 'operation-retry':
-      return handle(route.name, (request, call) => {
-        const id = checkOperationId(request.params['id']);
-        return services().operations().retry(call, id, statusUrlFor(request));
-      });
     case 'operation-retry-failed':
-      return handle(route.name, (_request, call) => services().operations().retryFailed(call));
+      return operationWork(target.kind, services);
     case 'search':
-      return handle(route.name, (request, call) => searchReferrals(request, call, services));
+      return (request, call) => searchReferrals(request, call, services);
     case 'hook':
-      return handle(route.name, (request, call) => receiveWebhook(request, call, services));
+      return (request, call) => receiveWebhook(request, call, services);
     case 'openapi':
-      return handle(route.name, describeApi);
+      return describeApi;
     case 'fallback':
-      return handle(route.name, (request) => Promise.resolve(fallback(request)));
+      return (request) => Promise.resolve(fallback(request));
   }
+}
+
+export function createHandler(route: RouteDefinition, services: ServicesResolver): RouteHandler {
+  return handle(route.name, workFor(route, services));
 }

@@ -244,12 +244,14 @@ function decoded(raw: Buffer, contentEncoding: string | string[] | undefined): s
 /**
  * The reply with the access token it was sent with taken out: an upstream or a gateway that echoes the request's
  * Authorization header must not hand the token to whoever reads the reply next (callers, webhook senders, logs).
- * A JSON body may carry it escaped (`\u0065…`), so one with escapes is also read as JSON and written back plain
- * when that shows the token; replies without escapes (nearly all) cost one scan.
+ * A JSON body may carry it escaped (`\u0065…`), so one with \u escapes is also read as JSON and written back plain
+ * when that shows the token; replies without them (nearly all) cost one scan.
  */
 function scrubbed(body: string, token: string): string {
   let clean = body.includes(token) ? body.replaceAll(token, REDACTED) : body;
-  if (clean.includes('\\')) {
+  // Only \u escapes can spell a token's characters another way (its base64url alphabet needs no other escape);
+  // checking for any backslash would re-read every referral, whose quoted eTag is always escaped.
+  if (clean.includes('\\u')) {
     try {
       const plain = JSON.stringify(JSON.parse(clean));
       if (plain.includes(token)) clean = plain.replaceAll(token, REDACTED);
