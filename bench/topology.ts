@@ -108,6 +108,9 @@ async function spawnFacade(
       HOST: '127.0.0.1',
       PARTNER_CENTER_BASE_URL: simulatorUrl,
       PARTNER_CENTER_ACCESS_TOKEN: accessToken,
+      // The synchronous scenarios measure the facade alone: no Azurite and no queue polling competing for the
+      // CPU (the asynchronous scenario has its own topology, bench/async.ts).
+      LOCAL_STORAGE: 'none',
     },
     stdio: ['ignore', stdout, 'inherit'],
   });

@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     Boolean(env[name]),
   );
   if (wantsRealStorage) storageLine = `Storage: ${DURABLE_CONNECTION} as configured`;
-  else {
+  else if (env['LOCAL_STORAGE'] === 'none') {
+    // For runs that measure the synchronous path alone (the benchmark): no emulator, no queue polling beside it.
+    storageLine = 'Storage: none (LOCAL_STORAGE=none); asynchronous calls will answer 503';
+  } else {
     try {
       azurite = await startAzurite({ location: join(process.cwd(), '.azurite') });
       env[DURABLE_CONNECTION] = azurite.connectionString;
