@@ -157,16 +157,20 @@ const syncWork =
 function operationWork(kind: OperationEndpointKind, services: ServicesResolver): Work {
   switch (kind) {
     case 'operation-status':
-      return (request, call) =>
-        services().operations().status(call, checkOperationId(request.params['id']), statusUrlFor(request));
+      return (request, call) => {
+        const id = checkOperationId(request.params['id']);
+        return services().operations().status(call, id, statusUrlFor(request));
+      };
     case 'operation-list':
-      return (request, call) =>
-        services()
-          .operations()
-          .list(call, operationState(request.query('state')), 100);
+      return (request, call) => {
+        const state = operationState(request.query('state'));
+        return services().operations().list(call, state, 100);
+      };
     case 'operation-retry':
-      return (request, call) =>
-        services().operations().retry(call, checkOperationId(request.params['id']), statusUrlFor(request));
+      return (request, call) => {
+        const id = checkOperationId(request.params['id']);
+        return services().operations().retry(call, id, statusUrlFor(request));
+      };
     case 'operation-retry-failed':
       return (_request, call) => services().operations().retryFailed(call);
   }
