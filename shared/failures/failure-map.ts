@@ -259,7 +259,7 @@ function relayedRefusal(
   }
 }
 
-export interface RefusalContext {
+interface RefusalContext {
   /** Retry-After of the answer, as the retry layer read it. */
   readonly retryAfterMs?: number;
   /** An earlier attempt of this write got no answer, so it may have been applied. */
@@ -270,7 +270,7 @@ export interface RefusalContext {
  * Partner Center answered, and the answer is not the success the facade relays (200, 201, 204): a refusal, a
  * 202 that applied nothing yet, or a status the caller must not see as it is.
  */
-export function upstreamRefusal(
+function upstreamRefusal(
   answer: UpstreamAnswer,
   subject: UpstreamSubject,
   context: RefusalContext = {},
@@ -362,11 +362,7 @@ function unreachable(reason: UnreachableReason): ProblemError {
  * both with a Retry-After the caller can honour. A write that was not resent for fear of applying it twice:
  * 502/504 saying so. Every detail says whether the update may have been applied.
  */
-export function upstreamGaveUp(
-  result: UpstreamGaveUp,
-  attempts: number,
-  subject: UpstreamSubject,
-): ProblemError {
+function upstreamGaveUp(result: UpstreamGaveUp, attempts: number, subject: UpstreamSubject): ProblemError {
   const upstream = result.reply ? upstreamInfo(result.reply) : undefined;
   const withUpstream = upstream ? { upstream } : {};
   const applied =
