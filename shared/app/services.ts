@@ -15,6 +15,7 @@ import { StaticTokenSource, type CredentialSource } from '../credentials';
 import { createKeyVaultTokenSource, type KeyVaultSourceOptions } from '../credentials/key-vault';
 import { createReferralsFacade, type ReferralsFacade } from '../facade/referrals-facade';
 import { createDurableOperations, type DurableOperations, type DurableOptions } from '../durable/operations';
+import { createEvents, type Events, type EventsOptions } from '../events/events';
 import { misconfigured, storageUnavailable } from '../failures/failure-map';
 import { createReferralSearch, type ReferralSearch } from '../referral-search/search';
 import { PartnerCenterClient } from '../upstream/client';
@@ -33,6 +34,8 @@ export interface FacadeServices {
   readonly webhooks: () => WebhookIntake;
   /** Built on first use; throws a 503 problem while no storage is configured or its settings are invalid. */
   readonly operations: () => DurableOperations;
+  /** The events hub (receiver, subscriptions, fan-out, sweep) on the same storage; a 503 problem without it. */
+  readonly events: () => Events;
   /** Whether storage is configured for the asynchronous mode; a preference for it is otherwise not honoured. */
   readonly operationsConfigured: () => boolean;
   close(): Promise<void>;
@@ -52,6 +55,24 @@ export interface ServiceOptions {
   readonly durable?: () => DurableSettings;
   /** Tests give each run its own queue and table names on one Azurite. */
   readonly durableOptions?: DurableOptions;
+  /** Tests give each run its own event queue and table names on one Azurite, and a clock. */
+  readonly eventsOptions?: EventsOptions;
+}
+
+/** The storage settings; an invalid one is a 503 problem, read again on the next call. */
+function storageSettings(options: ServiceOptions): DurableSettings {
+  try {
+    return options.durable?.() ?? loadDurableSettings({});
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw storageUnavailable(`the storage settings are invalid: ${error.problems.join('; ')}`);
+  }
+}
+
+/** Builds the events hub on first use, on the operations' storage. */
+function lazyEvents(options: ServiceOptions): () => Events {
+  let events: Events | undefined;
+  return () => (events ??= createEvents(storageSettings(options), options.eventsOptions));
 }
 
 /** Builds the durable operations on first use; a settings error is a 503 problem, retried on the next call. */
@@ -63,13 +84,7 @@ function lazyOperations(
   let operations: DurableOperations | undefined;
   return () => {
     if (operations) return operations;
-    let settings: DurableSettings;
-    try {
-      settings = options.durable?.() ?? loadDurableSettings({});
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      throw storageUnavailable(`the storage settings are invalid: ${error.problems.join('; ')}`);
-    }
+    const settings = storageSettings(options);
     operations = createDurableOperations(settings, facade, deadlineMs, options.durableOptions);
     return operations;
   };
@@ -124,6 +139,7 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
     search,
     operations,
     operationsConfigured,
+    events: lazyEvents(options),
     webhooks: configuredWebhookIntake({
       settings: config.webhooks,
       facade,

@@ -23,31 +23,44 @@ function isLocalHttp(connectionString: string): boolean {
   );
 }
 
+const credentials = new Map<string | undefined, TokenCredential>();
+
+/** One credential per identity, so the queue and table clients share its cached tokens. */
 function credentialFor(clientId: string | undefined): TokenCredential {
-  return clientId === undefined ? new DefaultAzureCredential() : new ManagedIdentityCredential({ clientId });
+  let credential = credentials.get(clientId);
+  if (credential === undefined) {
+    credential =
+      clientId === undefined ? new DefaultAzureCredential() : new ManagedIdentityCredential({ clientId });
+    credentials.set(clientId, credential);
+  }
+  return credential;
+}
+
+/** A queue service client for the connection: the events queues share the operations' account. */
+export function queueServiceFor(connection: DurableStorageConnection): QueueServiceClient {
+  return connection.kind === 'connection-string'
+    ? QueueServiceClient.fromConnectionString(connection.connectionString)
+    : new QueueServiceClient(connection.queueServiceUri, credentialFor(connection.clientId));
+}
+
+/** A table client for the connection; `name` is one of the tables the template makes. */
+export function tableClientFor(connection: DurableStorageConnection, name: string): TableClient {
+  return connection.kind === 'connection-string'
+    ? TableClient.fromConnectionString(connection.connectionString, name, {
+        allowInsecureConnection: isLocalHttp(connection.connectionString),
+      })
+    : new TableClient(connection.tableServiceUri, name, credentialFor(connection.clientId));
 }
 
 export function createStorageClients(
   connection: DurableStorageConnection,
   names: StorageNames,
 ): StorageClients {
-  if (connection.kind === 'connection-string') {
-    const service = QueueServiceClient.fromConnectionString(connection.connectionString);
-    return {
-      queue: service.getQueueClient(names.queue),
-      poisonQueue: service.getQueueClient(names.poisonQueue),
-      table: TableClient.fromConnectionString(connection.connectionString, names.table, {
-        allowInsecureConnection: isLocalHttp(connection.connectionString),
-      }),
-      names,
-    };
-  }
-  const credential = credentialFor(connection.clientId);
-  const service = new QueueServiceClient(connection.queueServiceUri, credential);
+  const service = queueServiceFor(connection);
   return {
     queue: service.getQueueClient(names.queue),
     poisonQueue: service.getQueueClient(names.poisonQueue),
-    table: new TableClient(connection.tableServiceUri, names.table, credential),
+    table: tableClientFor(connection, names.table),
     names,
   };
 }

@@ -1,0 +1,165 @@
+/**
+ * The received events, kept in Table storage. One partition per referral holds its events (row `evt-<key>`) and
+ * the versions already announced (row `ver-<version>`), written in one transaction: the same change can be stored
+ * once only, whether Partner Center sends it ten times or the sweep finds it too.
+ */
+import { RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import {
+  eventDetectionSchema,
+  eventOriginSchema,
+  referralEventTypeSchema,
+  versionKeyOf,
+  type ReferralEvent,
+} from './records';
+
+/** A property holds at most 64 KiB (32K UTF-16 units); a referral is split over as many as it needs. */
+const CHUNK = 30_000;
+const MAX_CHUNKS = 30;
+
+const eventRow = (key: string): string => `evt-${key}`;
+const versionRow = (etag: string): string => `ver-${versionKeyOf(etag)}`;
+const partitionOf = (referralId: string): string => referralId.toLowerCase();
+
+type Entity = Record<string, unknown>;
+
+function chunked(text: string): Entity {
+  const parts: Entity = { referralChunks: Math.ceil(text.length / CHUNK) };
+  for (let index = 0; index * CHUNK < text.length; index += 1) {
+    parts[`referral${index}`] = text.slice(index * CHUNK, (index + 1) * CHUNK);
+  }
+  return parts;
+}
+
+function unchunked(entity: Entity): string {
+  const count = typeof entity['referralChunks'] === 'number' ? entity['referralChunks'] : 0;
+  let text = '';
+  for (let index = 0; index < count; index += 1) {
+    const part = entity[`referral${index}`];
+    if (typeof part === 'string') text += part;
+  }
+  return text;
+}
+
+function eventOf(entity: TableEntityResult<Entity>): ReferralEvent | undefined {
+  const type = referralEventTypeSchema.safeParse(entity['type']);
+  const origin = eventOriginSchema.safeParse(entity['origin']);
+  const detectedBy = eventDetectionSchema.safeParse(entity['detectedBy']);
+  if (!type.success || !origin.success || !detectedBy.success) return undefined;
+  const etag = entity['referralEtag'];
+  return {
+    id: String(entity['eventKey']),
+    type: type.data,
+    referralId: String(entity['referralId']),
+    changedAt: String(entity['changedAt']),
+    receivedAt: String(entity['receivedAt']),
+    origin: origin.data,
+    detectedBy: detectedBy.data,
+    ...(typeof etag === 'string' ? { etag } : {}),
+    referral: JSON.parse(unchunked(entity)) as ReferralEvent['referral'],
+  };
+}
+
+const isConflict = (error: unknown): boolean =>
+  error instanceof RestError && (error.statusCode === 409 || error.code === 'EntityAlreadyExists');
+
+export type RecordResult = 'recorded' | 'duplicate';
+
+export class EventStore {
+  constructor(
+    private readonly events: TableClient,
+    private readonly state: TableClient,
+  ) {}
+
+  async find(referralId: string, eventKey: string): Promise<ReferralEvent | undefined> {
+    try {
+      const entity = await this.events.getEntity<Entity>(partitionOf(referralId), eventRow(eventKey));
+      return eventOf(entity);
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Whether an event for this version of the referral was stored already (by the receiver or the sweep). */
+  async announced(referralId: string, etag: string): Promise<boolean> {
+    try {
+      await this.events.getEntity(partitionOf(referralId), versionRow(etag), {
+        queryOptions: { select: ['RowKey'] },
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Stores the event and its version together; `duplicate` when either is known already. */
+  async record(event: ReferralEvent): Promise<RecordResult> {
+    const referral = JSON.stringify(event.referral);
+    if (referral.length > CHUNK * MAX_CHUNKS) throw new RangeError('the referral is too large to store');
+    const partitionKey = partitionOf(event.referralId);
+    const row: Entity = {
+      partitionKey,
+      rowKey: eventRow(event.id),
+      eventKey: event.id,
+      type: event.type,
+      referralId: event.referralId,
+      changedAt: event.changedAt,
+      receivedAt: event.receivedAt,
+      origin: event.origin,
+      detectedBy: event.detectedBy,
+      ...(event.etag === undefined ? {} : { referralEtag: event.etag }),
+      ...chunked(referral),
+    };
+    try {
+      if (event.etag === undefined) {
+        await this.events.createEntity(row as Entity & { partitionKey: string; rowKey: string });
+      } else {
+        await this.events.submitTransaction([
+          ['create', row as Entity & { partitionKey: string; rowKey: string }],
+          ['create', { partitionKey, rowKey: versionRow(event.etag), eventKey: event.id }],
+        ]);
+      }
+      return 'recorded';
+    } catch (error) {
+      if (isConflict(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  // ---- the loop guard: versions the facade's own writes produced ----------------------------------------------
+
+  async markFacadeWrite(referralId: string, etag: string, at: number): Promise<void> {
+    await this.state.upsertEntity({
+      partitionKey: 'facade-write',
+      rowKey: `${partitionOf(referralId)}-${versionKeyOf(etag)}`,
+      at: new Date(at).toISOString(),
+    });
+  }
+
+  async isFacadeWrite(referralId: string, etag: string): Promise<boolean> {
+    try {
+      await this.state.getEntity('facade-write', `${partitionOf(referralId)}-${versionKeyOf(etag)}`);
+      return true;
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return false;
+      throw error;
+    }
+  }
+
+  // ---- the sweep's cursor -------------------------------------------------------------------------------------
+
+  async sweepCursor(): Promise<string | undefined> {
+    try {
+      const entity = await this.state.getEntity<Entity>('sweep', 'cursor');
+      return typeof entity['since'] === 'string' ? entity['since'] : undefined;
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async setSweepCursor(since: string): Promise<void> {
+    await this.state.upsertEntity({ partitionKey: 'sweep', rowKey: 'cursor', since }, 'Replace');
+  }
+}
