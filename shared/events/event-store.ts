@@ -109,6 +109,7 @@ export class EventStore {
       origin: event.origin,
       detectedBy: event.detectedBy,
       ...(event.etag === undefined ? {} : { referralEtag: event.etag }),
+      fannedOut: false,
       ...chunked(referral),
     };
     try {
@@ -125,6 +126,21 @@ export class EventStore {
       if (isConflict(error)) return 'duplicate';
       throw error;
     }
+  }
+
+  /** Whether the event's fan-out message was sent: an event stored but not yet fanned out is sent again. */
+  async fannedOut(referralId: string, eventKey: string): Promise<boolean> {
+    const entity = await this.events.getEntity<Entity>(partitionOf(referralId), eventRow(eventKey), {
+      queryOptions: { select: ['fannedOut'] },
+    });
+    return entity['fannedOut'] === true;
+  }
+
+  async markFannedOut(referralId: string, eventKey: string): Promise<void> {
+    await this.events.updateEntity(
+      { partitionKey: partitionOf(referralId), rowKey: eventRow(eventKey), fannedOut: true },
+      'Merge',
+    );
   }
 
   // ---- the loop guard: versions the facade's own writes produced ----------------------------------------------

@@ -3,7 +3,7 @@
  * the fan-out, the subscriptions and the sweep share. A storage failure is a 503 problem: nothing was stored.
  */
 import type { DurableSettings } from '../config';
-import { storageUnavailable } from '../failures/failure-map';
+import { eventsStorageUnavailable } from '../failures/failure-map';
 import { ProblemError } from '../failures/problem';
 import type { EventsBackend } from './backend';
 import { defaultEventStorageNames, type EventStorageNames } from './names';
@@ -23,7 +23,7 @@ export interface Events {
 export function createEvents(settings: DurableSettings, options: EventsOptions = {}): Events {
   const connection = settings.connection;
   if (!connection) {
-    throw storageUnavailable(
+    throw eventsStorageUnavailable(
       'no storage is configured for events (set DURABLE_STORAGE, or its __queueServiceUri and __tableServiceUri)',
     );
   }
@@ -47,7 +47,7 @@ export function createEvents(settings: DurableSettings, options: EventsOptions =
         return await work(await backend());
       } catch (error) {
         if (error instanceof ProblemError) throw error;
-        throw storageUnavailable(`the storage account did not answer while ${what}`);
+        throw eventsStorageUnavailable(`the storage account did not answer while ${what}`);
       }
     },
   };

@@ -75,9 +75,16 @@ export function eventKeyOf(type: string, referralId: string, changedAt: string):
     .slice(0, 32);
 }
 
-/** A referral version as a row-key-safe name (ETags may hold characters row keys refuse). */
+/**
+ * A referral version as a row-key-safe name (ETags may hold characters row keys refuse). Weak and strong, quoted
+ * and bare forms of one ETag name one version: a write's ETag header and the referral's `eTag` property must meet.
+ */
 export function versionKeyOf(etag: string): string {
-  return createHash('sha256').update(etag).digest('base64url').slice(0, 32);
+  const bare = etag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+  return createHash('sha256').update(bare).digest('base64url').slice(0, 32);
 }
 
 // ---- the events queue --------------------------------------------------------------------------------------

@@ -538,6 +538,15 @@ export const storageUnavailable = (reason: string): ProblemError =>
     detail: `Nothing was accepted: ${reason}. Send again after Retry-After, or send the call synchronously.`,
   });
 
+/** Events are acknowledged only once stored: Partner Center sends the notification again after a 503. */
+export const eventsStorageUnavailable = (reason: string): ProblemError =>
+  new ProblemError('storage-unavailable', {
+    detail: `Nothing was stored: ${reason}. Partner Center sends the event again; an operator checks the storage settings.`,
+  });
+
+export const invalidEvent = (detail: string, errors: readonly FieldError[] = []): ProblemError =>
+  new ProblemError('event-invalid', { detail, errors });
+
 export const operationNotFound = (): ProblemError =>
   new ProblemError('operation-not-found', {
     detail: 'No accepted operation has this id; use the Location of the 202 answer.',

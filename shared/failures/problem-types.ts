@@ -371,6 +371,15 @@ export const problemTypes = {
     meaning: 'The webhook mappings or their secrets are invalid; only `/api/hooks` is affected.',
     action: 'An operator fixes the webhook settings.',
   },
+  'event-invalid': {
+    status: 400,
+    title: 'Not a Partner Center event',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'A signed body sent to the events receiver is not a Partner Center notification: not JSON, no `EventName`, or a `ResourceUri` that names no referral. Nothing was stored.',
+    action: 'Send the notification as Partner Center sends it (docs/events.md).',
+  },
   'storage-unavailable': {
     status: 503,
     title: 'Durable storage is unavailable',
@@ -378,7 +387,7 @@ export const problemTypes = {
     reached: 'no',
     mayHaveApplied: 'no',
     meaning:
-      'An asynchronous call (`Prefer: respond-async`, `?mode=async`, a mapping with `delivery: async`) or an operations endpoint could not use the storage account: it is not configured (`DURABLE_STORAGE`) or did not answer. Nothing was accepted.',
+      'An asynchronous call (`Prefer: respond-async`, `?mode=async`, a mapping with `delivery: async`), an operations endpoint or an events endpoint could not use the storage account: it is not configured (`DURABLE_STORAGE`) or did not answer. Nothing was accepted.',
     action:
       'Send again after `Retry-After`, or send the call synchronously; an operator checks the storage settings.',
   },

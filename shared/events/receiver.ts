@@ -1,0 +1,124 @@
+/**
+ * The one receiver Partner Center is registered with: verify the signature over the raw body, read the
+ * notification, read the referral it names, store the change once and fan it out. The answer is 200 once the
+ * event is stored (or known); a failure to read the referral or to store the event is a 5xx, so Partner Center
+ * sends the notification again (up to ten times; the sweep recovers what it then parks).
+ */
+import type { CallContext } from '../call/context';
+import { ProblemError, type RenderedResponse } from '../failures/problem';
+import type { ReferralsFacade } from '../facade/referrals-facade';
+import { etagPropertyOf } from '../facade/referral-replies';
+import { announce, fanOut } from './announce';
+import type { Events } from './events';
+import { parseNotification } from './notification';
+import { eventKeyOf, referralEventTypeSchema, TEST_EVENT, type ReferralEvent } from './records';
+
+/** What the receiver needs of the signature check (shared/event-signature implements it). */
+export interface SignatureCheck {
+  verify(header: (name: string) => string | undefined, body: Uint8Array): Promise<void>;
+}
+
+export interface ReceiverDependencies {
+  readonly events: () => Events;
+  readonly facade: ReferralsFacade;
+  readonly signature: () => SignatureCheck;
+}
+
+export interface SignedDelivery {
+  readonly header: (name: string) => string | undefined;
+  readonly body: Uint8Array;
+}
+
+export const receiptStatuses = ['accepted', 'duplicate', 'ignored'] as const;
+export type ReceiptStatus = (typeof receiptStatuses)[number];
+
+function receipt(
+  call: CallContext,
+  status: ReceiptStatus,
+  details: { eventId?: string; referralId?: string; reason?: string },
+): RenderedResponse {
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/json', 'MS-CorrelationId': call.correlationId },
+    body: JSON.stringify({ status, ...details }),
+  };
+}
+
+/** The referral as Partner Center has it now; undefined when it no longer exists (or is not ours to read). */
+async function readReferral(
+  call: CallContext,
+  facade: ReferralsFacade,
+  referralId: string,
+): Promise<{ referral: ReferralEvent['referral']; etag?: string } | undefined> {
+  let answer: RenderedResponse;
+  try {
+    answer = await facade.get(call, referralId);
+  } catch (error) {
+    if (error instanceof ProblemError && error.problem.kind === 'referral-not-found') return undefined;
+    throw error;
+  }
+  const referral = JSON.parse(answer.body ?? '{}') as ReferralEvent['referral'];
+  const etag = etagPropertyOf(referral) ?? answer.headers['ETag'];
+  return { referral, ...(etag === undefined ? {} : { etag }) };
+}
+
+export async function receivePartnerCenterEvent(
+  call: CallContext,
+  dependencies: ReceiverDependencies,
+  delivery: SignedDelivery,
+): Promise<RenderedResponse> {
+  await dependencies.signature().verify(delivery.header, delivery.body);
+  const notification = parseNotification(Buffer.from(delivery.body).toString('utf8'));
+  if (notification.eventName === TEST_EVENT) {
+    return receipt(call, 'ignored', { reason: 'a validation event: acknowledged, not fanned out' });
+  }
+  const type = referralEventTypeSchema.safeParse(notification.eventName);
+  // An event this facade does not handle could never be handled: acknowledging stops Partner Center's retries.
+  if (!type.success)
+    return receipt(call, 'ignored', { reason: `${notification.eventName} is not a referral event` });
+  const referralId = notification.referralId;
+  if (referralId === undefined) {
+    return receipt(call, 'ignored', { reason: 'the ResourceUri names no referral' });
+  }
+  call.referralId = referralId;
+  const events = dependencies.events();
+  const knownKey =
+    notification.changedAt === undefined
+      ? undefined
+      : eventKeyOf(type.data, referralId, notification.changedAt);
+  if (knownKey !== undefined) {
+    const known = await events.guarded('reading the event', async ({ store }) =>
+      (await store.find(referralId, knownKey)) === undefined
+        ? 'new'
+        : (await store.fannedOut(referralId, knownKey))
+          ? 'done'
+          : 'stored',
+    );
+    if (known === 'stored') await fanOut(call, events, referralId, knownKey);
+    if (known !== 'new') return receipt(call, 'duplicate', { eventId: knownKey, referralId });
+  }
+  const current = await readReferral(call, dependencies.facade, referralId);
+  if (current === undefined) {
+    return receipt(call, 'ignored', {
+      referralId,
+      reason: 'the referral cannot be read: it no longer exists',
+    });
+  }
+  const changedAt =
+    notification.changedAt ??
+    (typeof current.referral['updatedDateTime'] === 'string' ? current.referral['updatedDateTime'] : '');
+  const announced = await announce(call, events, {
+    type: type.data,
+    referralId,
+    changedAt,
+    ...(knownKey === undefined
+      ? { eventKey: eventKeyOf(type.data, referralId, `etag:${current.etag ?? changedAt}`) }
+      : { eventKey: knownKey }),
+    referral: current.referral,
+    ...(current.etag === undefined ? {} : { etag: current.etag }),
+    detectedBy: 'event',
+  });
+  return announced.kind === 'recorded'
+    ? receipt(call, 'accepted', { eventId: announced.event.id, referralId })
+    : receipt(call, 'duplicate', { eventId: announced.eventKey, referralId });
+}
