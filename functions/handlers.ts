@@ -19,6 +19,7 @@ import {
   wantsRepresentation,
 } from '../shared/http/request';
 import { invalidRequest } from '../shared/failures/failure-map';
+import { receivePartnerCenterEvent } from '../shared/events/receiver';
 import { readBody } from './body';
 import { statusUrlFor } from './status-url';
 import type { InboundRequest, RouteHandler } from './inbound';
@@ -205,6 +206,17 @@ function workFor(route: RouteDefinition, services: ServicesResolver): Work {
       return (request, call) => searchReferrals(request, call, services);
     case 'hook':
       return (request, call) => receiveWebhook(request, call, services);
+    case 'event-receiver':
+      return async (request, call) =>
+        receivePartnerCenterEvent(
+          call,
+          {
+            events: () => services().events(),
+            facade: services().facade,
+            signature: () => services().eventSignature(),
+          },
+          { header: (name) => request.header(name.toLowerCase()), body: await readBody(request) },
+        );
     case 'openapi':
       return describeApi;
     case 'fallback':

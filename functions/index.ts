@@ -9,6 +9,8 @@ import { DURABLE_CONNECTION } from '../shared/config';
 import { OPERATIONS_QUEUE } from '../shared/durable/names';
 import { functionsHandler, functionsQueueHandler } from './azure-binding';
 import { WORKER_FUNCTION } from './queue-handler';
+import { createSweepHandler, SWEEP_FUNCTION, SWEEP_SCHEDULE } from './sweep-handler';
+import { loadEventSweepSettings } from '../shared/config';
 import { hostedRoutes } from './routes';
 
 const services = lazyServices(process.env);
@@ -32,4 +34,23 @@ app.storageQueue(WORKER_FUNCTION, {
   queueName: OPERATIONS_QUEUE,
   connection: DURABLE_CONNECTION,
   handler: functionsQueueHandler(services),
+});
+
+// The events' reconciliation sweep (docs/events.md): finds changes whose Partner Center notification was parked
+// or lost. runOnStartup stays off: a scale-out would run it once per new instance.
+const sweepHandler = createSweepHandler(services, () => loadEventSweepSettings(process.env));
+app.timer(SWEEP_FUNCTION, {
+  schedule: SWEEP_SCHEDULE,
+  runOnStartup: false,
+  useMonitor: true,
+  handler: async (_timer, context) => {
+    await sweepHandler({
+      info: (message) => {
+        context.log(message);
+      },
+      error: (message) => {
+        context.error(message);
+      },
+    });
+  },
 });

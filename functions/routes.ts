@@ -17,6 +17,8 @@ export type RouteTarget =
   | { readonly kind: 'sync' }
   | { readonly kind: 'search' }
   | { readonly kind: 'hook' }
+  /** Partner Center's signed notifications (docs/events.md). */
+  | { readonly kind: 'event-receiver' }
   | { readonly kind: 'openapi' }
   | { readonly kind: OperationEndpointKind }
   | { readonly kind: 'fallback' };
@@ -150,6 +152,14 @@ export const routes: readonly RouteDefinition[] = [
     route: 'hooks/{name}',
     authLevel: 'anonymous',
     target: { kind: 'hook' },
+  },
+  // Partner Center signs its events and cannot send a function key: the signature is the authentication.
+  {
+    name: 'events-partner-center',
+    methods: ['POST'],
+    route: 'events/partner-center',
+    authLevel: 'anonymous',
+    target: { kind: 'event-receiver' },
   },
   // The local host's answer to unknown paths: a problem+json 404, or 405 with Allow. Not registered in Azure:
   // the Functions host does not rank a catch-all below literal routes the way ASP.NET Core does (it orders routes

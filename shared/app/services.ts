@@ -16,6 +16,8 @@ import { createKeyVaultTokenSource, type KeyVaultSourceOptions } from '../creden
 import { createReferralsFacade, type ReferralsFacade } from '../facade/referrals-facade';
 import { createDurableOperations, type DurableOperations, type DurableOptions } from '../durable/operations';
 import { createEvents, type Events, type EventsOptions } from '../events/events';
+import { markingOwnWrites } from '../events/loop-guard';
+import type { SignatureCheck } from '../events/receiver';
 import { misconfigured, storageUnavailable } from '../failures/failure-map';
 import { createReferralSearch, type ReferralSearch } from '../referral-search/search';
 import { PartnerCenterClient } from '../upstream/client';
@@ -36,6 +38,8 @@ export interface FacadeServices {
   readonly operations: () => DurableOperations;
   /** The events hub (receiver, subscriptions, fan-out, sweep) on the same storage; a 503 problem without it. */
   readonly events: () => Events;
+  /** Partner Center's event signature check, built from its settings on first use. */
+  readonly eventSignature: () => SignatureCheck;
   /** Whether storage is configured for the asynchronous mode; a preference for it is otherwise not honoured. */
   readonly operationsConfigured: () => boolean;
   close(): Promise<void>;
@@ -57,6 +61,8 @@ export interface ServiceOptions {
   readonly durableOptions?: DurableOptions;
   /** Tests give each run its own event queue and table names on one Azurite, and a clock. */
   readonly eventsOptions?: EventsOptions;
+  /** The event signature check (lazyServices builds it from the environment). */
+  readonly eventSignature?: () => SignatureCheck;
 }
 
 /** The storage settings; an invalid one is a 503 problem, read again on the next call. */
@@ -116,14 +122,6 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
     options.clock ?? systemClock,
   );
   const search = createReferralSearch(new ReferralList(config.partnerCenterBaseUrl, relay));
-  const facade = createReferralsFacade(relay, {
-    findByExternalReference: async (call, externalReferenceId) => {
-      // Two are enough to tell "one" from "several".
-      const found = await search.search(call, { externalReferenceId, top: 2 });
-      return { referrals: found.value, complete: found.complete };
-    },
-  });
-  const operations = lazyOperations(options, facade, config.retry.deadlineMs);
   const operationsConfigured = (): boolean => {
     try {
       return options.durable?.().connection !== undefined;
@@ -132,6 +130,17 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
       throw error;
     }
   };
+  const events = lazyEvents(options);
+  const plainFacade = createReferralsFacade(relay, {
+    findByExternalReference: async (call, externalReferenceId) => {
+      // Two are enough to tell "one" from "several".
+      const found = await search.search(call, { externalReferenceId, top: 2 });
+      return { referrals: found.value, complete: found.complete };
+    },
+  });
+  // With storage, the facade's own writes are noted for the events' loop guard (docs/events.md).
+  const facade = operationsConfigured() ? markingOwnWrites(plainFacade, events) : plainFacade;
+  const operations = lazyOperations(options, facade, config.retry.deadlineMs);
   return {
     config,
     credentials,
@@ -139,7 +148,12 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
     search,
     operations,
     operationsConfigured,
-    events: lazyEvents(options),
+    events,
+    eventSignature:
+      options.eventSignature ??
+      (() => {
+        throw new Error('no event signature check');
+      }),
     webhooks: configuredWebhookIntake({
       settings: config.webhooks,
       facade,

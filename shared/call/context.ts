@@ -43,8 +43,12 @@ export function startCall(entry: CallEntry): CallContext {
   return { ...entry, startedAt: performance.now(), upstreamAttempts: 0 };
 }
 
-/** The structured line every call ends with. */
-export function callLogLine(call: CallContext, status: number): string {
+/** The structured line every call ends with; a trigger adds what its run found (`extra`). */
+export function callLogLine(
+  call: CallContext,
+  status: number,
+  extra: Readonly<Record<string, unknown>> = {},
+): string {
   return JSON.stringify({
     event: 'call',
     route: call.route,
@@ -55,5 +59,6 @@ export function callLogLine(call: CallContext, status: number): string {
     attempts: call.upstreamAttempts,
     durationMs: Math.round((performance.now() - call.startedAt) * 10) / 10,
     correlationId: call.correlationId,
+    ...extra,
   });
 }

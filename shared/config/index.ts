@@ -378,3 +378,36 @@ export function loadDurableSettings(env: Environment): DurableSettings {
     },
   };
 }
+
+// ---- Events: the reconciliation sweep. Its schedule is fixed (EVENTS_SWEEP_SCHEDULE in functions/); these say
+// what a run looks at.
+
+const eventSweepSchema = z.object({
+  // Partner Center's notification usually arrives within seconds; the sweep leaves younger changes to it.
+  EVENTS_SWEEP_GRACE_SECONDS: optionalSetting(
+    z.coerce.number().int().min(0, 'must be at least 0').max(3_600, 'must be at most 3600'),
+  ).transform((seconds) => seconds ?? 120),
+  EVENTS_SWEEP_FIRST_LOOKBACK_HOURS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(720, 'must be at most 720 (30 days)'),
+  ).transform((hours) => hours ?? 24),
+});
+
+export const eventSweepSettingNames = Object.keys(
+  eventSweepSchema.shape,
+) as readonly (keyof typeof eventSweepSchema.shape)[];
+
+export interface EventSweepSettings {
+  readonly graceMs: number;
+  readonly firstLookbackMs: number;
+}
+
+export function loadEventSweepSettings(env: Environment): EventSweepSettings {
+  const parsed = eventSweepSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  return {
+    graceMs: parsed.data.EVENTS_SWEEP_GRACE_SECONDS * 1_000,
+    firstLookbackMs: parsed.data.EVENTS_SWEEP_FIRST_LOOKBACK_HOURS * 3_600_000,
+  };
+}

@@ -24,7 +24,7 @@ export type Announcement =
   | { readonly kind: 'duplicate'; readonly eventKey: string };
 
 export async function announce(call: CallContext, events: Events, change: Change): Promise<Announcement> {
-  return events.guarded('storing the event', async ({ store }) => {
+  const { event, stored } = await events.guarded('storing the event', async ({ store }) => {
     const fromFacade =
       change.etag !== undefined && (await store.isFacadeWrite(change.referralId, change.etag));
     const event: ReferralEvent = {
@@ -38,10 +38,14 @@ export async function announce(call: CallContext, events: Events, change: Change
       ...(change.etag === undefined ? {} : { etag: change.etag }),
       referral: change.referral,
     };
-    if ((await store.record(event)) === 'duplicate') return { kind: 'duplicate', eventKey: event.id };
+    return { event, stored: await store.record(event) };
+  });
+  if (stored === 'recorded') {
     await fanOut(call, events, event.referralId, event.id);
     return { kind: 'recorded', event };
-  });
+  }
+  await resumeFanOut(call, events, event.referralId, event.id);
+  return { kind: 'duplicate', eventKey: event.id };
 }
 
 /** Sends the event's fan-out message and notes it sent; a failure in between leaves it to be sent again. */
@@ -55,4 +59,17 @@ export async function fanOut(
     await queue.send({ kind: 'fan-out', referralId, eventKey, correlationId: call.correlationId });
     await store.markFannedOut(referralId, eventKey);
   });
+}
+
+/** An event stored by an earlier attempt that failed before its fan-out is fanned out now. */
+export async function resumeFanOut(
+  call: CallContext,
+  events: Events,
+  referralId: string,
+  eventKey: string,
+): Promise<void> {
+  const pending = await events.guarded('reading the event', ({ store }) =>
+    store.fanOutPending(referralId, eventKey),
+  );
+  if (pending) await fanOut(call, events, referralId, eventKey);
 }

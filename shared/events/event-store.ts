@@ -128,12 +128,17 @@ export class EventStore {
     }
   }
 
-  /** Whether the event's fan-out message was sent: an event stored but not yet fanned out is sent again. */
-  async fannedOut(referralId: string, eventKey: string): Promise<boolean> {
-    const entity = await this.events.getEntity<Entity>(partitionOf(referralId), eventRow(eventKey), {
-      queryOptions: { select: ['fannedOut'] },
-    });
-    return entity['fannedOut'] === true;
+  /** Whether the event is stored but its fan-out message not yet sent (an attempt failed in between). */
+  async fanOutPending(referralId: string, eventKey: string): Promise<boolean> {
+    try {
+      const entity = await this.events.getEntity<Entity>(partitionOf(referralId), eventRow(eventKey), {
+        queryOptions: { select: ['fannedOut'] },
+      });
+      return entity['fannedOut'] !== true;
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return false;
+      throw error;
+    }
   }
 
   async markFannedOut(referralId: string, eventKey: string): Promise<void> {

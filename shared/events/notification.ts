@@ -4,8 +4,31 @@
  * on another host and path than the referrals API (`https://api.partnercenter.microsoft.com/engagements/v1/
  * referrals/{id}`), so only the segment after `referrals/` is taken.
  */
+import { z } from 'zod';
 import { invalidEvent } from '../failures/failure-map';
 import { isReferralId, REFERRAL_ID_RULE } from '../referral/referral-id';
+
+/** For the API description only: the payload as Partner Center documents it (reference §8). */
+export const notificationSchema = z
+  .looseObject({
+    EventName: z
+      .string()
+      .meta({ title: 'Event name', description: 'referral-created, referral-updated, ...' }),
+    ResourceUri: z.string().meta({
+      title: 'Resource URI',
+      description: 'https://api.partnercenter.microsoft.com/engagements/v1/referrals/{id}',
+    }),
+    ResourceName: z.string().optional().meta({ title: 'Resource name', description: 'referral' }),
+    AuditUri: z.string().nullable().optional().meta({ title: 'Audit URI', description: 'Usually null.' }),
+    ResourceChangeUtcDate: z
+      .string()
+      .optional()
+      .meta({ title: 'Changed at', description: 'When the change happened (UTC).' }),
+  })
+  .meta({
+    title: 'Partner Center event',
+    description: "Partner Center's notification of a referral change.",
+  });
 
 export interface PartnerCenterNotification {
   readonly eventName: string;

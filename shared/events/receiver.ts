@@ -4,11 +4,12 @@
  * event is stored (or known); a failure to read the referral or to store the event is a 5xx, so Partner Center
  * sends the notification again (up to ten times; the sweep recovers what it then parks).
  */
+import { z } from 'zod';
 import type { CallContext } from '../call/context';
 import { ProblemError, type RenderedResponse } from '../failures/problem';
 import type { ReferralsFacade } from '../facade/referrals-facade';
 import { etagPropertyOf } from '../facade/referral-replies';
-import { announce, fanOut } from './announce';
+import { announce, resumeFanOut } from './announce';
 import type { Events } from './events';
 import { parseNotification } from './notification';
 import { eventKeyOf, referralEventTypeSchema, TEST_EVENT, type ReferralEvent } from './records';
@@ -29,8 +30,20 @@ export interface SignedDelivery {
   readonly body: Uint8Array;
 }
 
-export const receiptStatuses = ['accepted', 'duplicate', 'ignored'] as const;
-export type ReceiptStatus = (typeof receiptStatuses)[number];
+export const eventReceiptSchema = z
+  .object({
+    status: z.enum(['accepted', 'duplicate', 'ignored']).meta({
+      title: 'Status',
+      description:
+        'accepted: stored and fanned out; duplicate: this change was stored already; ignored: not a referral change (a validation event, an unknown event, a referral that no longer exists).',
+    }),
+    eventId: z.string().optional().meta({ title: 'Event ID', description: 'The stored event.' }),
+    referralId: z.string().optional().meta({ title: 'Referral ID', description: 'The referral it names.' }),
+    reason: z.string().optional().meta({ title: 'Reason', description: 'Why it was ignored.' }),
+  })
+  .meta({ title: 'Event receipt', description: 'What the receiver did with a Partner Center event.' });
+export type EventReceipt = z.infer<typeof eventReceiptSchema>;
+type ReceiptStatus = EventReceipt['status'];
 
 function receipt(
   call: CallContext,
@@ -87,15 +100,14 @@ export async function receivePartnerCenterEvent(
       ? undefined
       : eventKeyOf(type.data, referralId, notification.changedAt);
   if (knownKey !== undefined) {
-    const known = await events.guarded('reading the event', async ({ store }) =>
-      (await store.find(referralId, knownKey)) === undefined
-        ? 'new'
-        : (await store.fannedOut(referralId, knownKey))
-          ? 'done'
-          : 'stored',
+    const known = await events.guarded(
+      'reading the event',
+      async ({ store }) => (await store.find(referralId, knownKey)) !== undefined,
     );
-    if (known === 'stored') await fanOut(call, events, referralId, knownKey);
-    if (known !== 'new') return receipt(call, 'duplicate', { eventId: knownKey, referralId });
+    if (known) {
+      await resumeFanOut(call, events, referralId, knownKey);
+      return receipt(call, 'duplicate', { eventId: knownKey, referralId });
+    }
   }
   const current = await readReferral(call, dependencies.facade, referralId);
   if (current === undefined) {

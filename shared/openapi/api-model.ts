@@ -15,6 +15,8 @@ import { syncRequestSchema } from '../operations/sync';
 import { searchQuerySchema } from '../referral-search/query';
 import { searchResultSchema } from '../referral-search/search';
 import { webhookOutcomeSchema } from '../webhooks/intake';
+import { notificationSchema } from '../events/notification';
+import { eventReceiptSchema } from '../events/receiver';
 import { operationStatusSchema } from '../durable/operations';
 import { readinessReportSchema } from '../health/readiness';
 import { endpointTexts, healthSchema } from './endpoints';
@@ -37,6 +39,7 @@ export interface DescribedRoute {
           | 'read'
           | 'search'
           | 'hook'
+          | 'event-receiver'
           | 'openapi'
           | 'fallback'
           | 'sync'
@@ -357,6 +360,14 @@ export const problemKindsByEndpoint = {
     'transition-forbidden',
     'storage-unavailable',
   ],
+  'event-receiver': [
+    ...facadeKinds,
+    ...tokenKinds,
+    ...upstreamKinds,
+    ...bodyKinds,
+    'event-invalid',
+    'storage-unavailable',
+  ],
 } as const satisfies Record<string, readonly ProblemKind[]>;
 
 /** Only the local host answers these (in Azure the platform does: an empty 404 or 405, its own 414 or 431). */
@@ -500,6 +511,28 @@ const describeHook: Describe = (route) => [
       success('200', 'The operation was applied.', 'WebhookOutcome'),
       success('202', 'No case of the mapping applies; nothing was changed.', 'WebhookOutcome'),
       ...problemResponses(problemKindsByEndpoint.hook, isSecured(route)),
+    ],
+    secured: isSecured(route),
+    inConnector: false,
+  },
+];
+
+const describeEventReceiver: Describe = (route) => [
+  {
+    ...endpointTexts['event-receiver'],
+    method: 'post',
+    path: pathOf(route),
+    parameters: [],
+    requestBody: {
+      schema: 'PartnerCenterEvent',
+      required: true,
+      title: 'Event',
+      description: "Partner Center's notification, as it signs it.",
+      examples: [],
+    },
+    responses: [
+      success('200', 'The event was stored (or known, or not a referral change).', 'EventReceipt'),
+      ...problemResponses(problemKindsByEndpoint['event-receiver'], isSecured(route)),
     ],
     secured: isSecured(route),
     inConnector: false,
@@ -781,6 +814,8 @@ function describerFor(target: DescribedRoute['target']): Describe {
       return describeSearch;
     case 'hook':
       return describeHook;
+    case 'event-receiver':
+      return describeEventReceiver;
     case 'update':
       return describeUpdate(target.operation);
     case 'create':
@@ -817,6 +852,8 @@ export function describeApi(routes: readonly DescribedRoute[]): ApiModel {
       additionalProperties: true,
     },
     Operation: jsonSchemaOf(operationStatusSchema, 'output'),
+    EventReceipt: jsonSchemaOf(eventReceiptSchema, 'output'),
+    PartnerCenterEvent: jsonSchemaOf(notificationSchema, 'input'),
   };
   const operations = routes.flatMap((route) => describerFor(route.target)(route, schemas));
   // Labels in Title Case with "ID", as the Power Platform string guidance asks, in both descriptions alike.

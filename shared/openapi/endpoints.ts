@@ -66,6 +66,12 @@ export const endpointTexts = {
     description:
       "Turns a signed webhook from a CRM or integration platform into one simplified operation, as the named mapping says. Authenticated by the mapping's signature scheme (Standard Webhooks or HMAC-SHA256), not by a function key.",
   },
+  'event-receiver': {
+    operationId: 'ReceivePartnerCenterEvent',
+    summary: 'Receive a Partner Center event',
+    description:
+      "The one receiver registered with Partner Center (npm run events:register): verifies Partner Center's signature, reads the referral, stores the change once and fans it out to subscribers. Authenticated by the signature, not by a function key.",
+  },
   openapi: {
     operationId: 'GetApiDescription',
     summary: 'Get this description',
