@@ -520,6 +520,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const next = structuredClone(found);
       change(next);
       next.eTag = newEtag();
+      // Partner Center stamps every change, whoever makes it; the events' sweep finds changes by this time.
+      next.updatedDateTime = new Date().toISOString();
       store.set(id, next);
     },
     reset,

@@ -1,0 +1,168 @@
+/**
+ * The reconciliation sweep and the loop guard, on a real Azurite and the simulator through real sockets: a change
+ * no notification announced is found and announced once; the facade's own writes are marked `origin: facade`;
+ * writes that wrote nothing claim no version.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { seededIds } from '../../dev/simulator/seed';
+import type { Simulator } from '../../dev/simulator/server';
+import { startAzurite, type Azurite } from '../../dev/storage/azurite';
+import { createSweepHandler } from '../../functions/sweep-handler';
+import { decodeMessage } from '../../shared/durable/work-queue';
+import { eventStorageNamesFor } from '../../shared/events/names';
+import { eventMessageSchema, type EventMessage } from '../../shared/events/records';
+import { call } from '../support/http';
+import {
+  startDurableFacade,
+  startTestSimulator,
+  uniqueNames,
+  type DurableFacade,
+} from '../support/durable-stack';
+
+const ID = seededIds.active;
+
+describe('events: the reconciliation sweep and the loop guard (Azurite)', () => {
+  let azurite: Azurite;
+  let simulator: Simulator;
+  let accessToken: string;
+  let facade: DurableFacade;
+  const logs: string[] = [];
+  const log = { info: (line: string) => logs.push(line), error: (line: string) => logs.push(line) };
+
+  const sweepNow = createSweepHandler(
+    () => facade.services,
+    () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
+  );
+
+  /** Every message on the events queue, taken off it. */
+  async function drainEventQueue(): Promise<EventMessage[]> {
+    const { clients } = await facade.services.events().backend();
+    const messages: EventMessage[] = [];
+    for (;;) {
+      const received = await clients.queue.receiveMessages({ numberOfMessages: 32 });
+      if (received.receivedMessageItems.length === 0) return messages;
+      for (const item of received.receivedMessageItems) {
+        messages.push(eventMessageSchema.parse(decodeMessage(item.messageText)));
+        await clients.queue.deleteMessage(item.messageId, item.popReceipt);
+      }
+    }
+  }
+
+  before(async () => {
+    azurite = await startAzurite();
+    ({ simulator, accessToken } = await startTestSimulator());
+  });
+  beforeEach(async () => {
+    await facade?.close();
+    simulator.reset();
+    facade = await startDurableFacade(azurite, simulator, accessToken, uniqueNames(), {
+      overrides: { eventsOptions: { names: eventStorageNamesFor(`e${randomBytes(5).toString('hex')}`) } },
+      consume: false,
+    });
+  });
+  after(async () => {
+    await facade.close();
+    await simulator.close();
+    await azurite.close();
+  });
+
+  it('announces a change no notification announced, once, and fans it out', async () => {
+    simulator.modify(ID, (referral) => {
+      referral.notes = 'changed by a colleague in Partner Center';
+    });
+    const first = await sweepNow(log);
+    assert.ok(first);
+    assert.equal(first.announced, 1);
+    assert.equal(first.complete, true);
+    const messages = await drainEventQueue();
+    assert.equal(messages.length, 1);
+    const [message] = messages;
+    assert.equal(message?.kind, 'fan-out');
+    assert.equal(message.kind === 'fan-out' ? message.referralId : undefined, ID);
+
+    const { store } = await facade.services.events().backend();
+    const stored = await store.find(ID, message.kind === 'fan-out' ? message.eventKey : '');
+    assert.equal(stored?.type, 'referral-updated');
+    assert.equal(stored?.detectedBy, 'sweep');
+    assert.equal(stored?.origin, 'partner-center');
+    assert.equal(stored?.referral['notes'], 'changed by a colleague in Partner Center');
+    assert.equal(stored?.etag, String(simulator.referral(ID)?.eTag));
+
+    const second = await sweepNow(log);
+    assert.equal(second?.announced, 0, 'the overlap is re-read, not re-announced');
+    assert.deepEqual(await drainEventQueue(), []);
+  });
+
+  it("leaves changes younger than the grace period to Partner Center's notification", async () => {
+    simulator.modify(ID, (referral) => {
+      referral.notes = 'just now';
+    });
+    const graceful = createSweepHandler(
+      () => facade.services,
+      () => ({ graceMs: 60_000, firstLookbackMs: 3_600_000 }),
+    );
+    const report = await graceful(log);
+    assert.equal(report?.examined, 0);
+    assert.deepEqual(await drainEventQueue(), []);
+  });
+
+  it("marks the facade's own write origin: facade, and a sync that wrote nothing claims no version", async () => {
+    const write = await call(`${facade.api}/referrals/${ID}/update-details`, {
+      body: { notes: 'written through the facade' },
+    });
+    assert.equal(write.status, 204);
+    const written = write.headers.get('etag');
+    assert.ok(written);
+    const { store } = await facade.services.events().backend();
+    assert.equal(await store.isFacadeWrite(ID, written), true);
+
+    simulator.modify(ID, (referral) => {
+      referral['details'] = { ...(referral['details'] as object), notes: 'then a colleague' };
+    });
+    const unchanged = await call(`${facade.api}/referrals/${ID}/sync`, {
+      body: { notes: 'then a colleague' },
+    });
+    assert.equal(unchanged.headers.get('sync-outcome'), 'unchanged');
+    assert.equal(await store.isFacadeWrite(ID, String(simulator.referral(ID)?.eTag)), false);
+
+    const report = await sweepNow(log);
+    assert.equal(report?.announced, 1);
+    const [message] = await drainEventQueue();
+    const stored = await store.find(ID, message?.kind === 'fan-out' ? message.eventKey : '');
+    assert.equal(stored?.origin, 'partner-center', "the colleague's change is not the facade's");
+  });
+
+  it('marks a sweep-found change made by the facade origin: facade', async () => {
+    const write = await call(`${facade.api}/referrals/${ID}/update-details`, {
+      body: { notes: 'a CRM sync wrote this' },
+    });
+    assert.equal(write.status, 204);
+    await sweepNow(log);
+    const [message] = await drainEventQueue();
+    const { store } = await facade.services.events().backend();
+    const stored = await store.find(ID, message?.kind === 'fan-out' ? message.eventKey : '');
+    assert.equal(stored?.origin, 'facade');
+  });
+
+  it('keeps its cursor when a run fails, and logs why without a stack', async () => {
+    simulator.failNext(
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 500 },
+    );
+    const { store } = await facade.services.events().backend();
+    const before = await store.sweepCursor();
+    logs.length = 0;
+    simulator.injectFaults(() => ({ kind: 'status', status: 500 }));
+    const report = await sweepNow(log);
+    simulator.clearFaults();
+    assert.equal(report, undefined);
+    assert.equal(await store.sweepCursor(), before);
+    assert.ok(
+      logs.some((line) => line.startsWith('events sweep failed: upstream-')),
+      logs.join('\n'),
+    );
+  });
+});
