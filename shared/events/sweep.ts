@@ -49,7 +49,7 @@ export async function sweep(
   const since = cursor ?? new Date(now - settings.firstLookbackMs).toISOString();
   const until = now - settings.graceMs;
   const found = await search.search(call, { updatedSince: since, top: MAX_SEARCH_RESULTS });
-  const inWindow = found.value.filter((referral) => timeOf(referral, 'updatedDateTime') < until);
+  const inWindow = found.value.filter((referral) => timeOf(referral, 'updatedDateTime') <= until);
   let announced = 0;
   for (const referral of inWindow) {
     if (await announceIfUnseen(call, events, referral, Date.parse(since))) announced += 1;

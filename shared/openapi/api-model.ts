@@ -528,7 +528,20 @@ const describeEventReceiver: Describe = (route) => [
       required: true,
       title: 'Event',
       description: "Partner Center's notification, as it signs it.",
-      examples: [],
+      // The documented example (reference §8); the receiver reads the id after referrals/ in ResourceUri.
+      examples: [
+        {
+          summary: 'A referral was updated',
+          value: {
+            EventName: 'referral-updated',
+            ResourceUri:
+              'https://api.partnercenter.microsoft.com/engagements/v1/referrals/6a3b9c1e-0d2f-4e5a-9b8c-7d6e5f4a3b2c',
+            ResourceName: 'referral',
+            AuditUri: null,
+            ResourceChangeUtcDate: '2026-11-30T10:15:00.000Z',
+          },
+        },
+      ],
     },
     responses: [
       success('200', 'The event was stored (or known, or not a referral change).', 'EventReceipt'),

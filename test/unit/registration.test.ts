@@ -86,7 +86,7 @@ describe('functions/index.ts', () => {
     assert.equal(new Set(routes.map((route) => route.name)).size, routes.length);
     assert.deepEqual(
       routes.filter((route) => route.authLevel === 'anonymous').map((route) => route.name),
-      ['health', 'openapi', 'webhook', 'fallback'],
+      ['health', 'openapi', 'webhook', 'events-partner-center', 'fallback'],
     );
   });
 });
