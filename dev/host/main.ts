@@ -6,13 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createQueueHandler } from '../../functions/queue-handler';
-import { DURABLE_CONNECTION, loadLocalPort } from '../../shared/config';
+import { createSweepHandler } from '../../functions/sweep-handler';
+import { DURABLE_CONNECTION, loadEventSweepSettings, loadLocalPort } from '../../shared/config';
 import { lazyServices } from '../../shared/app/services';
 import { startAzurite, type Azurite } from '../storage/azurite';
 import { startQueueConsumer } from './queue-consumer';
 import { seededIds } from '../simulator/seed';
 import { startSimulator, type Simulator } from '../simulator/server';
 import { startLocalHost } from './server';
+import { startLocalTimer } from './timer';
 
 async function main(): Promise<void> {
   const port = loadLocalPort(process.env);
@@ -95,8 +97,20 @@ async function main(): Promise<void> {
         })
       : undefined;
 
+  // The events' reconciliation sweep, on the Functions timer's schedule (every five minutes).
+  const sweepLog = {
+    info: (message: string) => process.stdout.write(`${message}\n`),
+    error: (message: string) => process.stderr.write(`${message}\n`),
+  };
+  const sweepTimer = consumer
+    ? startLocalTimer(
+        () => createSweepHandler(services, () => loadEventSweepSettings(env))(sweepLog),
+        5 * 60_000,
+      )
+    : undefined;
+
   const stop = () => {
-    void Promise.all([host.close(), consumer?.stop()])
+    void Promise.all([host.close(), consumer?.stop(), sweepTimer?.stop()])
       .then(() => Promise.all([simulator?.close(), azurite?.close()]))
       .then(() => process.exit(0));
   };
