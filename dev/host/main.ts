@@ -102,12 +102,8 @@ async function main(): Promise<void> {
     info: (message: string) => process.stdout.write(`${message}\n`),
     error: (message: string) => process.stderr.write(`${message}\n`),
   };
-  const sweepTimer = consumer
-    ? startLocalTimer(
-        () => createSweepHandler(services, () => loadEventSweepSettings(env))(sweepLog),
-        5 * 60_000,
-      )
-    : undefined;
+  const runSweep = createSweepHandler(services, () => loadEventSweepSettings(env));
+  const sweepTimer = consumer ? startLocalTimer(() => runSweep(sweepLog), 5 * 60_000) : undefined;
 
   const stop = () => {
     void Promise.all([host.close(), consumer?.stop(), sweepTimer?.stop()])
