@@ -357,6 +357,15 @@ export const problemKindsByEndpoint = {
     'transition-forbidden',
     'storage-unavailable',
   ],
+  // POST /api/events/partner-center: the signature's kinds (shared/event-signature); its receiver adds its own.
+  partnerCenterEvent: [
+    ...facadeKinds,
+    ...bodyKinds,
+    'event-signature-missing',
+    'event-signature-invalid',
+    'event-certificate-refused',
+    'event-certificate-unavailable',
+  ],
 } as const satisfies Record<string, readonly ProblemKind[]>;
 
 /** Only the local host answers these (in Azure the platform does: an empty 404 or 405, its own 414 or 431). */
