@@ -31,6 +31,11 @@ async function main(): Promise<void> {
     simulator = await startSimulator({ accessToken, maxRecordedCalls: 1_000 });
     env['PARTNER_CENTER_BASE_URL'] = simulator.url;
     env['PARTNER_CENTER_ACCESS_TOKEN'] = accessToken;
+    // The simulator signs its events with its own test CA and serves the certificate over http on the loopback:
+    // the event receiver must trust exactly that, and only for this local run (docs/events-partner-center.md).
+    env['EVENTS_TRUSTED_ROOTS'] ??= simulator.events.testCaPem;
+    env['EVENTS_CERTIFICATE_HOSTS'] ??= new URL(simulator.url).hostname;
+    env['EVENTS_ALLOW_HTTP_CERTIFICATE_URLS'] ??= 'true';
   }
   // Durable storage: Azurite unless a storage connection is configured, whatever Partner Center is used. Data is
   // kept in .azurite/, so accepted operations survive a restart of `npm start`.

@@ -12,6 +12,8 @@ import { applyPatch, type Operation } from 'fast-json-patch';
 import { transitionRefusal } from '../../shared/referral/status';
 import { filterPredicate, ODataError, orderComparator, type FilterSupport } from './odata';
 import { seedReferrals, type Referral } from './seed';
+import { CERTIFICATE_PATH, createEventHub, type SimulatorEvents } from './events';
+import { createRegistrationApi } from './registration';
 
 export interface RecordedCall {
   readonly method: string;
@@ -85,6 +87,16 @@ export interface SimulatorOptions {
   readonly filterSupport?: FilterSupport;
   /** Keeps only the latest calls in `calls`, so a long-running demo does not grow without bound. */
   readonly maxRecordedCalls?: number;
+  /**
+   * The webhook registration API's token (default: `accessToken`). Partner Center's registration API takes a
+   * token for another audience than the referrals API (reference events-auth-and-senders.md §3); when the two
+   * differ, each API refuses the other's token.
+   */
+  readonly registrationAccessToken?: string;
+  /** Wait before an event's next delivery attempt, given the attempts made (default: 1 s doubling to 60 s). */
+  readonly eventRetryDelayMs?: number | ((attemptsMade: number) => number);
+  /** Longest wait for a receiver's answer to one delivery attempt (default 10 s). */
+  readonly eventDeliveryTimeoutMs?: number;
 }
 
 export interface Simulator {
@@ -108,6 +120,8 @@ export interface Simulator {
   readonly faultsInjected: Readonly<Record<string, number>>;
   /** TCP connections accepted so far: shows whether clients reuse connections. */
   readonly connections: () => number;
+  /** Partner Center's events: the registration made through `/webhooks/v1`, signed deliveries, their attempts. */
+  readonly events: SimulatorEvents;
   close(): Promise<void>;
 }
 
@@ -174,6 +188,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let faultPlan: FaultPlan | undefined;
   const faultsInjected: Record<string, number> = {};
   let connections = 0;
+  let origin = '';
+  const events = createEventHub({
+    origin: () => origin,
+    ...(options.eventRetryDelayMs === undefined ? {} : { retryDelayMs: options.eventRetryDelayMs }),
+    ...(options.eventDeliveryTimeoutMs === undefined
+      ? {}
+      : { deliveryTimeoutMs: options.eventDeliveryTimeoutMs }),
+  });
+  const registrationApi = createRegistrationApi(events, {
+    accessToken: options.accessToken,
+    registrationAccessToken: options.registrationAccessToken ?? options.accessToken,
+  });
   const clearFaults = () => {
     queuedFaults.length = 0;
     faultPlan = undefined;
@@ -184,6 +210,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     calls.length = 0;
     clearFaults();
     for (const kind of Object.keys(faultsInjected)) faultsInjected[kind] = 0;
+    events.reset();
+    registrationApi.reset();
   };
   reset();
 
@@ -268,6 +296,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     next.eTag = newEtag();
     next.updatedDateTime = new Date().toISOString();
     store.set(id, next);
+    events.emit('referral-updated', id);
     const etag = { etag: next.eTag };
     if (/return\s*=\s*representation/i.test(headers['prefer'] ?? ''))
       return { status: 200, body: next, headers: etag };
@@ -320,6 +349,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       eTag: newEtag(),
     };
     store.set(id, referral);
+    events.emit('referral-created', id);
     return { status: 200, body: referral, headers: { etag: referral.eTag ?? '' } };
   }
 
@@ -422,6 +452,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     calls.push({ method, path: url.pathname + url.search, headers, body });
     const excess = calls.length - (options.maxRecordedCalls ?? Number.POSITIVE_INFINITY);
     if (excess > 0) calls.splice(0, excess);
+    // Partner Center's events live beside the referrals API; the referrals' faults do not apply to them.
+    if (url.pathname === CERTIFICATE_PATH && method === 'GET') {
+      response.writeHead(200, { 'content-type': 'application/x-pem-file' });
+      response.end(events.servedPem);
+      return;
+    }
+    if (registrationApi.handles(url.pathname)) {
+      send(response, registrationApi.act(method, url.pathname, headers, body));
+      return;
+    }
     const fault = nextFault({ method, referralId: referralIdOf(url), headers });
     if (fault?.kind === 'reset') {
       request.socket.destroy();
@@ -505,9 +545,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   });
   server.keepAliveTimeout = 60_000;
   const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  origin = `http://${options.host ?? '127.0.0.1'}:${String(port)}`;
 
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${String(port)}`,
+    url: origin,
     calls,
     referral: (id) => {
       const found = store.get(id);
@@ -523,6 +564,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       // Partner Center stamps every change, whoever makes it; the events' sweep finds changes by this time.
       next.updatedDateTime = new Date().toISOString();
       store.set(id, next);
+      events.emit('referral-updated', id);
     },
     reset,
     failNext: (...faults) => {
@@ -534,6 +576,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     clearFaults,
     faultsInjected,
     connections: () => connections,
-    close: () => closeServer(server),
+    events,
+    close: () => {
+      events.close();
+      return closeServer(server);
+    },
   };
 }

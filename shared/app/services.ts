@@ -18,6 +18,7 @@ import { createDurableOperations, type DurableOperations, type DurableOptions } 
 import { createEvents, type Events, type EventsOptions } from '../events/events';
 import { markingOwnWrites } from '../events/loop-guard';
 import type { SignatureCheck } from '../events/receiver';
+import { createEventSignatureVerifier, loadEventSignatureSettings } from '../event-signature';
 import { misconfigured, storageUnavailable } from '../failures/failure-map';
 import { createReferralSearch, type ReferralSearch } from '../referral-search/search';
 import { PartnerCenterClient } from '../upstream/client';
@@ -73,6 +74,24 @@ function storageSettings(options: ServiceOptions): DurableSettings {
     if (!(error instanceof ConfigError)) throw error;
     throw storageUnavailable(`the storage settings are invalid: ${error.problems.join('; ')}`);
   }
+}
+
+/**
+ * Builds Partner Center's signature check from its settings on first use; an invalid setting is a 503 problem
+ * (read again on the next event), so Partner Center retries instead of losing the event.
+ */
+function lazyEventSignature(env: Readonly<Record<string, string | undefined>>): () => SignatureCheck {
+  let verifier: SignatureCheck | undefined;
+  return () => {
+    if (verifier) return verifier;
+    try {
+      verifier = createEventSignatureVerifier(loadEventSignatureSettings(env));
+      return verifier;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw misconfigured(error.problems);
+    }
+  };
 }
 
 /** Builds the events hub on first use, on the operations' storage. */
@@ -149,11 +168,7 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
     operations,
     operationsConfigured,
     events,
-    eventSignature:
-      options.eventSignature ??
-      (() => {
-        throw new Error('no event signature check');
-      }),
+    eventSignature: options.eventSignature ?? lazyEventSignature({}),
     webhooks: configuredWebhookIntake({
       settings: config.webhooks,
       facade,
@@ -176,7 +191,11 @@ export function lazyServices(
   return () => {
     if (services) return services;
     try {
-      services = createServices(loadConfig(env), { durable: () => loadDurableSettings(env), ...options });
+      services = createServices(loadConfig(env), {
+        durable: () => loadDurableSettings(env),
+        eventSignature: lazyEventSignature(env),
+        ...options,
+      });
       return services;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

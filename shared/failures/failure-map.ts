@@ -567,3 +567,39 @@ export const operationNotReplayable = (operationId: string, state: string): Prob
   new ProblemError('operation-not-replayable', {
     detail: `Operation ${operationId} is ${state}; only failed operations can be retried.`,
   });
+
+// ---- Partner Center events ------------------------------------------------------------------------------
+
+/**
+ * RFC 9110 §11.6.1: a 401 names the challenge it expects. Partner Center's scheme has no registered name; this
+ * one says what would be accepted (an RSA-SHA256 signature in the Authorization header).
+ */
+const EVENT_CHALLENGE = {
+  'WWW-Authenticate': 'Signature realm="partner-center-events", algorithm="rsa-sha256"',
+};
+
+/** `what` names the header that is missing, never a value. */
+export const eventSignatureMissing = (what: string): ProblemError =>
+  new ProblemError('event-signature-missing', {
+    detail: `The event is not signed: ${what}. Nothing was accepted.`,
+    headers: EVENT_CHALLENGE,
+  });
+
+/** `reason` says which check failed (signature, chain, organisation, dates); it never quotes the signature. */
+export const eventSignatureInvalid = (reason: string): ProblemError =>
+  new ProblemError('event-signature-invalid', {
+    detail: `The event signature was refused: ${reason}. Nothing was accepted.`,
+    headers: EVENT_CHALLENGE,
+  });
+
+/** `reason` may name the URL's scheme or host, never its path, query or credentials (a SAS token lives there). */
+export const eventCertificateRefused = (reason: string): ProblemError =>
+  new ProblemError('event-certificate-refused', {
+    detail: `The signing certificate was not fetched: ${reason}. Nothing was accepted.`,
+    headers: EVENT_CHALLENGE,
+  });
+
+export const eventCertificateUnavailable = (reason: string): ProblemError =>
+  new ProblemError('event-certificate-unavailable', {
+    detail: `The signing certificate could not be fetched (${reason}), so the signature could not be checked. Nothing was accepted; Partner Center delivers the event again.`,
+  });

@@ -426,6 +426,47 @@ export const problemTypes = {
       'An operator asked to retry an operation that has not failed (it is pending or already has its outcome).',
     action: 'Retry only operations listed by `GET /api/operations?state=failed`.',
   },
+  // ---- Partner Center events: the signature on POST /api/events/partner-center (shared/event-signature) ----
+  'event-signature-missing': {
+    status: 401,
+    title: 'The event is not signed',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'A Partner Center event arrived without its signature (`Authorization: Signature …` or `x-ms-signature`) or without `X-MS-Certificate-Url`; nothing was accepted.',
+    action:
+      'Only Partner Center posts to this endpoint; check that the registration points at it (docs/events-partner-center.md).',
+  },
+  'event-signature-invalid': {
+    status: 401,
+    title: 'The event signature is not valid',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      "The event's signature does not verify over the body as received, or its certificate does not chain to a trusted root, is expired or not yet valid, is not the required organisation's, or cannot be read; nothing was accepted.",
+    action:
+      'Nothing, if the sender was not Partner Center. Otherwise an operator checks EVENTS_TRUSTED_ROOTS and EVENTS_REQUIRED_ORGANIZATION against the certificate (docs/events-partner-center.md).',
+  },
+  'event-certificate-refused': {
+    status: 401,
+    title: 'The event certificate URL is refused',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      '`X-MS-Certificate-Url` is not an https URL on an allowed host, carries credentials, or names a file larger than the facade reads; the certificate was not fetched and nothing was accepted.',
+    action:
+      'Nothing, if the sender was not Partner Center. Otherwise an operator adds the certificate host to EVENTS_CERTIFICATE_HOSTS.',
+  },
+  'event-certificate-unavailable': {
+    status: 503,
+    title: 'The event certificate could not be fetched',
+    retryAfterSeconds: 60,
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'The signing certificate named by `X-MS-Certificate-Url` could not be fetched in time (no connection, a timeout, a status other than 200), so the signature could not be checked; nothing was accepted.',
+    action: 'Partner Center delivers the event again (up to 10 attempts); nothing to do unless it persists.',
+  },
 } as const satisfies Readonly<Record<string, ProblemType>>;
 
 export type ProblemKind = keyof typeof problemTypes;

@@ -360,11 +360,16 @@ export const problemKindsByEndpoint = {
     'transition-forbidden',
     'storage-unavailable',
   ],
+  // POST /api/events/partner-center: the signature's kinds (shared/event-signature), then the receiver's own.
   'event-receiver': [
     ...facadeKinds,
     ...tokenKinds,
     ...upstreamKinds,
     ...bodyKinds,
+    'event-signature-missing',
+    'event-signature-invalid',
+    'event-certificate-refused',
+    'event-certificate-unavailable',
     'event-invalid',
     'storage-unavailable',
   ],
