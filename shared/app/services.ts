@@ -80,7 +80,7 @@ function storageSettings(options: ServiceOptions): DurableSettings {
  * Builds Partner Center's signature check from its settings on first use; an invalid setting is a 503 problem
  * (read again on the next event), so Partner Center retries instead of losing the event.
  */
-function lazyEventSignature(env: Readonly<Record<string, string | undefined>>): () => SignatureCheck {
+export function lazyEventSignature(env: Readonly<Record<string, string | undefined>>): () => SignatureCheck {
   let verifier: SignatureCheck | undefined;
   return () => {
     if (verifier) return verifier;

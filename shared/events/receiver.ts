@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { CallContext } from '../call/context';
+import { eventReferralUnavailable } from '../failures/failure-map';
 import { ProblemError, type RenderedResponse } from '../failures/problem';
 import type { ReferralsFacade } from '../facade/referrals-facade';
 import { etagPropertyOf } from '../facade/referral-replies';
@@ -67,8 +68,9 @@ async function readReferral(
   try {
     answer = await facade.get(call, referralId);
   } catch (error) {
-    if (error instanceof ProblemError && error.problem.kind === 'referral-not-found') return undefined;
-    throw error;
+    if (!(error instanceof ProblemError)) throw error;
+    if (error.problem.kind === 'referral-not-found') return undefined;
+    throw eventReferralUnavailable(error);
   }
   const referral = JSON.parse(answer.body ?? '{}') as ReferralEvent['referral'];
   const etag = etagPropertyOf(referral) ?? answer.headers['ETag'];

@@ -544,6 +544,12 @@ export const eventsStorageUnavailable = (reason: string): ProblemError =>
     detail: `Nothing was stored: ${reason}. Partner Center sends the event again; an operator checks the storage settings.`,
   });
 
+/** Whatever stopped the read, the sender hears "try again": its retries, then the sweep, recover the event. */
+export const eventReferralUnavailable = (cause: ProblemError): ProblemError =>
+  new ProblemError('event-referral-unavailable', {
+    detail: `Nothing was stored: the referral could not be read (${cause.problem.kind}: ${cause.problem.title}). Partner Center sends the event again.`,
+  });
+
 export const invalidEvent = (detail: string, errors: readonly FieldError[] = []): ProblemError =>
   new ProblemError('event-invalid', { detail, errors });
 

@@ -380,6 +380,17 @@ export const problemTypes = {
       'A signed body sent to the events receiver is not a Partner Center notification: not JSON, no `EventName`, or a `ResourceUri` that names no referral. Nothing was stored.',
     action: 'Send the notification as Partner Center sends it (docs/events.md).',
   },
+  'event-referral-unavailable': {
+    status: 503,
+    title: "The event's referral could not be read",
+    retryAfterSeconds: 60,
+    reached: 'yes',
+    mayHaveApplied: 'no',
+    meaning:
+      "The events receiver could not read the referral a Partner Center event names (Partner Center unavailable, the facade's token refused, throttled); `detail` names the problem. Nothing was stored. Always a 5xx, whatever the read's own status, so Partner Center sends the event again.",
+    action:
+      'Nothing, usually: Partner Center retries, and the sweep recovers what it parks. If it persists, check the credentials (`/api/health/ready`).',
+  },
   'storage-unavailable': {
     status: 503,
     title: 'Durable storage is unavailable',

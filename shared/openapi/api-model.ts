@@ -371,6 +371,7 @@ export const problemKindsByEndpoint = {
     'event-certificate-refused',
     'event-certificate-unavailable',
     'event-invalid',
+    'event-referral-unavailable',
     'storage-unavailable',
   ],
 } as const satisfies Record<string, readonly ProblemKind[]>;

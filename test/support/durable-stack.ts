@@ -13,7 +13,12 @@ import {
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import type { Azurite } from '../../dev/storage/azurite';
-import { createServices, type FacadeServices, type ServiceOptions } from '../../shared/app/services';
+import {
+  createServices,
+  lazyEventSignature,
+  type FacadeServices,
+  type ServiceOptions,
+} from '../../shared/app/services';
 import { loadConfig, loadDurableSettings } from '../../shared/config';
 import { storageNamesFor, type StorageNames } from '../../shared/durable/names';
 
@@ -57,6 +62,7 @@ export async function startDurableFacade(
   const services = createServices(loadConfig(env), {
     durable: () => loadDurableSettings(env),
     durableOptions: { names },
+    eventSignature: lazyEventSignature(env),
     ...options.overrides,
   });
   const logs: string[] = [];
