@@ -7,8 +7,10 @@ import {
   ConfigError,
   loadConfig,
   loadDurableSettings,
+  loadEventDeliverySettings,
   type CredentialsConfig,
   type DurableSettings,
+  type EventDeliverySettings,
   type FacadeConfig,
 } from '../config';
 import { StaticTokenSource, type CredentialSource } from '../credentials';
@@ -57,6 +59,8 @@ export interface ServiceOptions {
   readonly durableOptions?: DurableOptions;
   /** Tests give each run its own event queue and table names on one Azurite, and a clock. */
   readonly eventsOptions?: EventsOptions;
+  /** How subscribers are called, read on first use (`lazyServices` reads the EVENTS_* settings). */
+  readonly eventDelivery?: () => EventDeliverySettings;
 }
 
 /** The storage settings; an invalid one is a 503 problem, read again on the next call. */
@@ -69,10 +73,24 @@ function storageSettings(options: ServiceOptions): DurableSettings {
   }
 }
 
-/** Builds the events hub on first use, on the operations' storage. */
+/** Builds the events hub on first use, on the operations' storage; a settings error is retried next time. */
 function lazyEvents(options: ServiceOptions): () => Events {
   let events: Events | undefined;
-  return () => (events ??= createEvents(storageSettings(options), options.eventsOptions));
+  return () => {
+    if (events) return events;
+    let delivery: EventDeliverySettings | undefined;
+    try {
+      delivery = options.eventDelivery?.();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw misconfigured(error.problems);
+    }
+    events = createEvents(storageSettings(options), {
+      ...options.eventsOptions,
+      ...(delivery === undefined ? {} : { delivery }),
+    });
+    return events;
+  };
 }
 
 /** Builds the durable operations on first use; a settings error is a 503 problem, retried on the next call. */
@@ -162,7 +180,11 @@ export function lazyServices(
   return () => {
     if (services) return services;
     try {
-      services = createServices(loadConfig(env), { durable: () => loadDurableSettings(env), ...options });
+      services = createServices(loadConfig(env), {
+        durable: () => loadDurableSettings(env),
+        eventDelivery: () => loadEventDeliverySettings(env),
+        ...options,
+      });
       return services;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

@@ -558,3 +558,23 @@ export const operationNotReplayable = (operationId: string, state: string): Prob
   new ProblemError('operation-not-replayable', {
     detail: `Operation ${operationId} is ${state}; only failed operations can be retried.`,
   });
+
+// ---- event subscriptions ----------------------------------------------------------------------------------
+
+export const subscriptionNotFound = (): ProblemError =>
+  new ProblemError('subscription-not-found', {
+    detail:
+      'No event subscription has this id; list them with GET /api/events/subscriptions, or subscribe again.',
+  });
+
+/** `reason` says why, naming the host at most: a URL's path and query may carry a secret (a SAS signature). */
+export const destinationRefused = (field: string, reason: string): ProblemError =>
+  new ProblemError('destination-refused', {
+    detail: `Nothing was stored: ${reason}. Subscribers must be public https URLs.`,
+    errors: [{ in: 'body', pointer: `/${field}`, message: reason }],
+  });
+
+export const subscriptionDisabled = (subscriptionId: string): ProblemError =>
+  new ProblemError('subscription-disabled', {
+    detail: `Subscription ${subscriptionId} is disabled: its endpoint answered that it is gone. Subscribe again to deliver to it.`,
+  });
