@@ -996,7 +996,15 @@ const describeTrigger =
           required: true,
           title: 'Trigger',
           description: 'Which referrals start the flow; the callback is filled in by the platform.',
-          examples: [],
+          examples: [
+            {
+              summary: 'Incoming referrals only (the platform fills in the callback)',
+              value: {
+                callbackUrl: `https://prod-00.westeurope.logic.azure.com/workflows/example/triggers/manual/paths/invoke?api-version=2016-06-01`,
+                direction: 'Incoming',
+              },
+            },
+          ],
         },
         responses: [
           success('201', 'Subscribed; Location is deleted to unsubscribe.', 'EventSubscription', [
