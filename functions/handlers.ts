@@ -11,7 +11,6 @@ import { checkOperations, checkReadiness } from '../shared/health/readiness';
 import { checkOperationId, operationStateSchema } from '../shared/durable/operations';
 import { normalizeIfMatch, refuseUnsupportedPreconditions } from '../shared/http/etag';
 import {
-  decodeJsonBody,
   parseIdempotencyKey,
   parseReferralId,
   resolveCorrelationId,
@@ -20,9 +19,10 @@ import {
 } from '../shared/http/request';
 import { invalidRequest } from '../shared/failures/failure-map';
 import { receivePartnerCenterEvent } from '../shared/events/receiver';
-import { readBody } from './body';
+import { readBody, readJsonBody } from './body';
 import { statusUrlFor } from './status-url';
 import type { InboundRequest, RouteHandler } from './inbound';
+import { subscriptionWork, triggerWork } from './event-handlers';
 import { describeApi, receiveWebhook, searchReferrals } from './lowcode-handlers';
 import { matchRoute } from './route-matcher';
 import { API_PREFIX, type RouteDefinition } from './routes';
@@ -63,15 +63,6 @@ function problemOf(error: unknown, call: CallContext): ProblemError {
     `unexpected failure in ${call.route}: ${error instanceof Error ? error.name : typeof error}`,
   );
   return internalError(call.correlationId);
-}
-
-async function readJsonBody(request: InboundRequest, optional: boolean): Promise<unknown> {
-  return decodeJsonBody({
-    contentType: request.header('content-type'),
-    contentEncoding: request.header('content-encoding'),
-    bytes: await readBody(request),
-    optional,
-  });
 }
 
 function fallback(request: InboundRequest): never {
@@ -202,6 +193,15 @@ function workFor(route: RouteDefinition, services: ServicesResolver): Work {
     case 'operation-retry':
     case 'operation-retry-failed':
       return operationWork(target.kind, services);
+    case 'subscription-create':
+    case 'subscription-list':
+    case 'subscription-get':
+    case 'subscription-delete':
+    case 'subscription-deliveries':
+    case 'subscription-replay':
+      return subscriptionWork(target.kind, services);
+    case 'subscription-trigger':
+      return triggerWork(target.trigger, services);
     case 'search':
       return (request, call) => searchReferrals(request, call, services);
     case 'hook':

@@ -5,7 +5,8 @@
 import type { HttpMethod } from '@azure/functions';
 import { operations, simplifiedOperations } from '../shared/operations/catalog';
 import type { OperationDefinition } from '../shared/operations/definition';
-import type { OperationEndpointKind } from '../shared/openapi/api-model';
+import { triggers, type TriggerDefinition } from '../shared/events/subscription-schemas';
+import type { OperationEndpointKind, SubscriptionEndpointKind } from '../shared/openapi/api-model';
 
 export type RouteTarget =
   | { readonly kind: 'health' }
@@ -21,6 +22,8 @@ export type RouteTarget =
   | { readonly kind: 'event-receiver' }
   | { readonly kind: 'openapi' }
   | { readonly kind: OperationEndpointKind }
+  | { readonly kind: SubscriptionEndpointKind }
+  | { readonly kind: 'subscription-trigger'; readonly trigger: TriggerDefinition }
   | { readonly kind: 'fallback' };
 
 export interface RouteDefinition {
@@ -144,6 +147,57 @@ export const routes: readonly RouteDefinition[] = [
     route: 'operations/retry-failed',
     authLevel: 'function',
     target: { kind: 'operation-retry-failed' },
+  },
+  // Event subscribers (docs/event-subscribers.md): signed webhooks, and the connector's two triggers, whose 201
+  // Location the platform deletes to unsubscribe. Behind a function key: a subscriber receives every referral.
+  {
+    name: 'event-subscription-list',
+    methods: ['GET', 'HEAD'],
+    route: 'events/subscriptions',
+    authLevel: 'function',
+    target: { kind: 'subscription-list' },
+  },
+  {
+    name: 'event-subscription-create',
+    methods: ['POST'],
+    route: 'events/subscriptions',
+    authLevel: 'function',
+    target: { kind: 'subscription-create' },
+  },
+  ...triggers.map((trigger): RouteDefinition => ({
+    name: `event-trigger-${trigger.name}`,
+    methods: ['POST'],
+    route: `events/subscriptions/power-automate/${trigger.name}`,
+    authLevel: 'function',
+    target: { kind: 'subscription-trigger', trigger },
+  })),
+  {
+    name: 'event-subscription-get',
+    methods: ['GET', 'HEAD'],
+    route: 'events/subscriptions/{subscriptionId}',
+    authLevel: 'function',
+    target: { kind: 'subscription-get' },
+  },
+  {
+    name: 'event-subscription-delete',
+    methods: ['DELETE'],
+    route: 'events/subscriptions/{subscriptionId}',
+    authLevel: 'function',
+    target: { kind: 'subscription-delete' },
+  },
+  {
+    name: 'event-subscription-deliveries',
+    methods: ['GET', 'HEAD'],
+    route: 'events/subscriptions/{subscriptionId}/deliveries',
+    authLevel: 'function',
+    target: { kind: 'subscription-deliveries' },
+  },
+  {
+    name: 'event-subscription-replay',
+    methods: ['POST'],
+    route: 'events/subscriptions/{subscriptionId}/replay',
+    authLevel: 'function',
+    target: { kind: 'subscription-replay' },
   },
   // Senders authenticate by the signature their mapping requires; most cannot send a function key header.
   {

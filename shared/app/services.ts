@@ -7,8 +7,10 @@ import {
   ConfigError,
   loadConfig,
   loadDurableSettings,
+  loadEventDeliverySettings,
   type CredentialsConfig,
   type DurableSettings,
+  type EventDeliverySettings,
   type FacadeConfig,
 } from '../config';
 import { StaticTokenSource, type CredentialSource } from '../credentials';
@@ -64,6 +66,8 @@ export interface ServiceOptions {
   readonly eventsOptions?: EventsOptions;
   /** The event signature check (lazyServices builds it from the environment). */
   readonly eventSignature?: () => SignatureCheck;
+  /** How subscribers are called, read on first use (`lazyServices` reads the EVENTS_* settings). */
+  readonly eventDelivery?: () => EventDeliverySettings;
 }
 
 /** The storage settings; an invalid one is a 503 problem, read again on the next call. */
@@ -94,10 +98,24 @@ export function lazyEventSignature(env: Readonly<Record<string, string | undefin
   };
 }
 
-/** Builds the events hub on first use, on the operations' storage. */
+/** Builds the events hub on first use, on the operations' storage; a settings error is retried next time. */
 function lazyEvents(options: ServiceOptions): () => Events {
   let events: Events | undefined;
-  return () => (events ??= createEvents(storageSettings(options), options.eventsOptions));
+  return () => {
+    if (events) return events;
+    let delivery: EventDeliverySettings | undefined;
+    try {
+      delivery = options.eventDelivery?.();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw misconfigured(error.problems);
+    }
+    events = createEvents(storageSettings(options), {
+      ...options.eventsOptions,
+      ...(delivery === undefined ? {} : { delivery }),
+    });
+    return events;
+  };
 }
 
 /** Builds the durable operations on first use; a settings error is a 503 problem, retried on the next call. */
@@ -194,6 +212,7 @@ export function lazyServices(
       services = createServices(loadConfig(env), {
         durable: () => loadDurableSettings(env),
         eventSignature: lazyEventSignature(env),
+        eventDelivery: () => loadEventDeliverySettings(env),
         ...options,
       });
       return services;

@@ -411,3 +411,67 @@ export function loadEventSweepSettings(env: Environment): EventSweepSettings {
     firstLookbackMs: parsed.data.EVENTS_SWEEP_FIRST_LOOKBACK_HOURS * 3_600_000,
   };
 }
+
+// ---- Event delivery: how the facade calls subscribers (Power Automate triggers and signed webhooks). ----
+// Kept apart like the durable block: a broken delivery setting must stop deliveries, not the synchronous calls.
+
+const eventDeliverySchema = z.object({
+  // Local runs and tests deliver to http://127.0.0.1; in Azure a subscriber on a private, loopback or metadata
+  // address would let anyone with a function key make the app call into its own network.
+  EVENTS_ALLOW_PRIVATE_DESTINATIONS: optionalSetting(
+    z.enum(['true', 'false'], 'must be true or false'),
+  ).transform((value) => value === 'true'),
+  // Standard Webhooks asks for retries over days; 10 attempts from 60 s doubling to 6 h span about 1.5 days.
+  EVENTS_DELIVERY_MAX_ATTEMPTS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(50, 'must be at most 50'),
+  ).transform((attempts) => attempts ?? 10),
+  EVENTS_RETRY_BASE_SECONDS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(3_600, 'must be at most 3600'),
+  ).transform((seconds) => seconds ?? 60),
+  // A queue message can stay invisible for at most 7 days.
+  EVENTS_RETRY_MAX_SECONDS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(518_400, 'must be at most 518400 (6 days)'),
+  ).transform((seconds) => seconds ?? 21_600),
+  // Subscribers are asked to acknowledge fast and work later (Standard Webhooks); GitHub waits 10 s.
+  EVENTS_DELIVERY_TIMEOUT_SECONDS: optionalSetting(
+    z.coerce.number().int().min(1, 'must be at least 1').max(120, 'must be at most 120'),
+  ).transform((seconds) => seconds ?? 10),
+});
+
+/** The event delivery settings, for the infrastructure template's tests. */
+export const eventDeliverySettingNames = Object.keys(
+  eventDeliverySchema.shape,
+) as readonly (keyof typeof eventDeliverySchema.shape)[];
+
+export interface EventDeliverySettings {
+  /** http and private, loopback and link-local destinations allowed (local runs and tests only). */
+  readonly allowPrivateDestinations: boolean;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly timeoutMs: number;
+}
+
+export const defaultEventDeliverySettings: EventDeliverySettings = {
+  allowPrivateDestinations: false,
+  maxAttempts: 10,
+  retryBaseMs: 60_000,
+  retryMaxMs: 21_600_000,
+  timeoutMs: 10_000,
+};
+
+/** Validates the event delivery settings. Messages name settings, never their values. */
+export function loadEventDeliverySettings(env: Environment): EventDeliverySettings {
+  const parsed = eventDeliverySchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const settings = parsed.data;
+  return {
+    allowPrivateDestinations: settings.EVENTS_ALLOW_PRIVATE_DESTINATIONS,
+    maxAttempts: settings.EVENTS_DELIVERY_MAX_ATTEMPTS,
+    retryBaseMs: settings.EVENTS_RETRY_BASE_SECONDS * 1_000,
+    retryMaxMs: settings.EVENTS_RETRY_MAX_SECONDS * 1_000,
+    timeoutMs: settings.EVENTS_DELIVERY_TIMEOUT_SECONDS * 1_000,
+  };
+}

@@ -2,19 +2,26 @@
  * The events hub as the composition root hands it out: its storage opened on first use, and what the receiver,
  * the fan-out, the subscriptions and the sweep share. A storage failure is a 503 problem: nothing was stored.
  */
-import type { DurableSettings } from '../config';
+import { defaultEventDeliverySettings, type DurableSettings, type EventDeliverySettings } from '../config';
 import { eventsStorageUnavailable } from '../failures/failure-map';
 import { ProblemError } from '../failures/problem';
 import type { EventsBackend } from './backend';
+import { systemResolver, type Resolver } from './destination';
 import { defaultEventStorageNames, type EventStorageNames } from './names';
 
 export interface EventsOptions {
   readonly names?: EventStorageNames;
   readonly now?: () => number;
+  /** How subscribers are called (EVENTS_* settings); the defaults are Azure's. */
+  readonly delivery?: EventDeliverySettings;
+  /** Host name → addresses for the destination policy; tests play a rebinding name server with it. */
+  readonly resolve?: Resolver;
 }
 
 export interface Events {
   readonly now: () => number;
+  readonly delivery: EventDeliverySettings;
+  readonly resolve: Resolver;
   backend(): Promise<EventsBackend>;
   /** Runs `work` on the backend; a storage failure becomes the caller's 503 (`what` says what was being done). */
   guarded<T>(what: string, work: (backend: EventsBackend) => Promise<T>): Promise<T>;
@@ -41,6 +48,8 @@ export function createEvents(settings: DurableSettings, options: EventsOptions =
   };
   return {
     now: options.now ?? Date.now,
+    delivery: options.delivery ?? defaultEventDeliverySettings,
+    resolve: options.resolve ?? systemResolver,
     backend,
     async guarded(what, work) {
       try {

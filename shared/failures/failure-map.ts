@@ -609,3 +609,23 @@ export const eventCertificateUnavailable = (reason: string): ProblemError =>
   new ProblemError('event-certificate-unavailable', {
     detail: `The signing certificate could not be fetched (${reason}), so the signature could not be checked. Nothing was accepted; Partner Center delivers the event again.`,
   });
+
+// ---- event subscriptions ----------------------------------------------------------------------------------
+
+export const subscriptionNotFound = (): ProblemError =>
+  new ProblemError('subscription-not-found', {
+    detail:
+      'No event subscription has this id; list them with GET /api/events/subscriptions, or subscribe again.',
+  });
+
+/** `reason` says why, naming the host at most: a URL's path and query may carry a secret (a SAS signature). */
+export const destinationRefused = (field: string, reason: string): ProblemError =>
+  new ProblemError('destination-refused', {
+    detail: `Nothing was stored: ${reason}. Subscribers must be public https URLs.`,
+    errors: [{ in: 'body', pointer: `/${field}`, message: reason }],
+  });
+
+export const subscriptionDisabled = (subscriptionId: string): ProblemError =>
+  new ProblemError('subscription-disabled', {
+    detail: `Subscription ${subscriptionId} is disabled: its endpoint answered that it is gone. Subscribe again to deliver to it.`,
+  });

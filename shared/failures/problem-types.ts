@@ -478,6 +478,34 @@ export const problemTypes = {
       'The signing certificate named by `X-MS-Certificate-Url` could not be fetched in time (no connection, a timeout, a status other than 200), so the signature could not be checked; nothing was accepted.',
     action: 'Partner Center delivers the event again (up to 10 attempts); nothing to do unless it persists.',
   },
+  'subscription-not-found': {
+    status: 404,
+    title: 'No such event subscription',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'No event subscription has that id: it was never made, was deleted (Power Automate deletes its trigger subscriptions when a flow is turned off or deleted), or the id is not one the facade gives.',
+    action: 'List the subscriptions (`GET /api/events/subscriptions`) or subscribe again.',
+  },
+  'destination-refused': {
+    status: 422,
+    title: 'The subscriber address is not allowed',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'A subscription named an address the facade does not deliver to: not https, or a host that is or resolves to a private, loopback, link-local or cloud metadata address. Nothing was stored.',
+    action:
+      'Give a public https URL. For local runs only, an operator may set `EVENTS_ALLOW_PRIVATE_DESTINATIONS=true`.',
+  },
+  'subscription-disabled': {
+    status: 409,
+    title: 'The event subscription is disabled',
+    reached: 'no',
+    mayHaveApplied: 'no',
+    meaning:
+      'The subscriber answered `410 Gone` (or, for a Power Automate trigger, `404`/`410`: the flow was deleted), so the subscription was disabled and nothing more is delivered or replayed to it.',
+    action: 'Subscribe again (a new subscription) if the endpoint is back.',
+  },
 } as const satisfies Readonly<Record<string, ProblemType>>;
 
 export type ProblemKind = keyof typeof problemTypes;

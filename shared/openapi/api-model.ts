@@ -19,6 +19,20 @@ import { notificationSchema } from '../events/notification';
 import { eventReceiptSchema } from '../events/receiver';
 import { operationStatusSchema } from '../durable/operations';
 import { readinessReportSchema } from '../health/readiness';
+import { referralEventSchema } from '../events/records';
+import {
+  createdWebhookSchema,
+  deliveryListQuerySchema,
+  deliveryListSchema,
+  replayRequestSchema,
+  replayResultSchema,
+  SUBSCRIPTION_ID_PATTERN,
+  subscriptionListSchema,
+  subscriptionViewSchema,
+  triggerSubscriptionRequestSchema,
+  webhookSubscriptionRequestSchema,
+  type TriggerDefinition,
+} from '../events/subscription-schemas';
 import { endpointTexts, healthSchema } from './endpoints';
 import { jsonSchemaOf, type JsonSchema } from './json-schema';
 import { titleCase, withTitleCase } from './title-case';
@@ -32,6 +46,7 @@ export interface DescribedRoute {
   readonly target:
     | { readonly kind: 'update'; readonly operation: OperationDefinition }
     | { readonly kind: 'create'; readonly raw: boolean }
+    | { readonly kind: 'subscription-trigger'; readonly trigger: TriggerDefinition }
     | {
         readonly kind:
           | 'health'
@@ -43,9 +58,19 @@ export interface DescribedRoute {
           | 'openapi'
           | 'fallback'
           | 'sync'
-          | OperationEndpointKind;
+          | OperationEndpointKind
+          | SubscriptionEndpointKind;
       };
 }
+
+/** The event subscribers' endpoints (docs/event-subscribers.md); the Power Automate triggers are their own kind. */
+export type SubscriptionEndpointKind =
+  | 'subscription-create'
+  | 'subscription-list'
+  | 'subscription-get'
+  | 'subscription-delete'
+  | 'subscription-replay'
+  | 'subscription-deliveries';
 
 /** The asynchronous mode's endpoints: polling one operation, and the operator's list and retries. */
 export type OperationEndpointKind =
@@ -85,7 +110,7 @@ export interface ApiResponse {
 
 export interface ApiOperation {
   readonly operationId: string;
-  readonly method: 'get' | 'post' | 'patch';
+  readonly method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI path below the `api` prefix, e.g. `/referrals/{id}/close-won`. */
   readonly path: string;
   readonly summary: string;
@@ -102,6 +127,17 @@ export interface ApiOperation {
   readonly secured: boolean;
   /** Whether the Power Platform connector offers it as an action. */
   readonly inConnector: boolean;
+  /** In the connector but never shown to makers: the unsubscribe call the platform makes itself. */
+  readonly internal?: boolean;
+  /**
+   * A webhook trigger (the subscribe call of one): the connector marks it `x-ms-trigger: single` and describes
+   * what the platform will receive at the callback URL (a property of the body marked `x-ms-notification-url`).
+   */
+  readonly trigger?: {
+    readonly notificationSchema: string;
+    readonly notificationDescription: string;
+    readonly hint: string;
+  };
 }
 
 export interface ApiModel {
@@ -343,6 +379,14 @@ export const problemKindsByEndpoint = {
     'operation-not-found',
     'operation-superseded',
     'operation-not-replayable',
+    'storage-unavailable',
+  ],
+  subscriptions: [
+    ...facadeKinds,
+    ...bodyKinds,
+    'subscription-not-found',
+    'destination-refused',
+    'subscription-disabled',
     'storage-unavailable',
   ],
   hook: [
@@ -814,6 +858,223 @@ const describeOperationEndpoint =
     },
   ];
 
+const subscriptionIdParameter: ApiParameter = {
+  name: 'subscriptionId',
+  in: 'path',
+  required: true,
+  title: 'Subscription ID',
+  description: 'The subscription, as its Location or the list names it.',
+  schema: { type: 'string', pattern: SUBSCRIPTION_ID_PATTERN.source },
+};
+
+const subscriptionLocationHeader = header(
+  'Location',
+  'Location',
+  'Where the subscription lives; delete it to unsubscribe.',
+);
+
+const subscriptionTexts: Record<
+  SubscriptionEndpointKind,
+  Pick<ApiOperation, 'operationId' | 'summary' | 'description'>
+> = {
+  'subscription-create': {
+    operationId: 'CreateEventSubscription',
+    summary: 'Subscribe a webhook to referral events',
+    description:
+      'Sends every referral event that passes the filters to the URL, signed as Standard Webhooks say (webhook-id, webhook-timestamp, webhook-signature). A secret is made up and answered once when none is given.',
+  },
+  'subscription-list': {
+    operationId: 'ListEventSubscriptions',
+    summary: 'List event subscriptions',
+    description:
+      'Every webhook and flow trigger subscribed to referral events, with its filters and state; never a secret or a callback signature.',
+  },
+  'subscription-get': {
+    operationId: 'GetEventSubscription',
+    summary: 'Get an event subscription',
+    description: 'One subscription, with its filters and state; never its secret.',
+  },
+  'subscription-delete': {
+    operationId: 'DeleteEventSubscription',
+    summary: 'Delete an event subscription',
+    description:
+      'Stops delivering referral events to the subscriber; called by the platform when a flow is turned off or deleted.',
+  },
+  'subscription-deliveries': {
+    operationId: 'ListEventDeliveries',
+    summary: 'List deliveries of an event subscription',
+    description:
+      'For operators: the deliveries of a subscription in a time range, parked ones by default, each with its latest attempts.',
+  },
+  'subscription-replay': {
+    operationId: 'ReplayEventDeliveries',
+    summary: 'Replay deliveries of an event subscription',
+    description:
+      'For operators: sends the deliveries of a time range again, the parked ones by default or all, each with a fresh round of attempts.',
+  },
+};
+
+const describeSubscriptionEndpoint =
+  (kind: SubscriptionEndpointKind): Describe =>
+  (route, schemas) => {
+    const texts = subscriptionTexts[kind];
+    const problems = problemResponses(problemKindsByEndpoint.subscriptions, isSecured(route));
+    const common = { ...texts, path: pathOf(route), secured: isSecured(route) };
+    switch (kind) {
+      case 'subscription-create':
+        schemas['WebhookSubscriptionRequest'] = jsonSchemaOf(webhookSubscriptionRequestSchema, 'input');
+        schemas['CreatedWebhookSubscription'] = jsonSchemaOf(createdWebhookSchema, 'output');
+        return [
+          {
+            ...common,
+            method: 'post',
+            parameters: [correlationIdParameter],
+            requestBody: {
+              schema: 'WebhookSubscriptionRequest',
+              required: true,
+              title: 'Subscription',
+              description: 'The webhook URL, an optional secret and the filters.',
+              examples: [
+                {
+                  summary: 'Incoming referrals, created or updated, from anyone but the facade',
+                  value: {
+                    url: 'https://crm.example.com/hooks/referrals',
+                    filters: {
+                      eventTypes: ['referral-created', 'referral-updated'],
+                      direction: 'Incoming',
+                    },
+                  },
+                },
+              ],
+            },
+            responses: [
+              success(
+                '201',
+                'Subscribed; the secret is in the body only when it was made up.',
+                'CreatedWebhookSubscription',
+                [subscriptionLocationHeader],
+              ),
+              ...problems,
+            ],
+            inConnector: false,
+          },
+        ];
+      case 'subscription-list':
+        schemas['EventSubscriptionList'] = jsonSchemaOf(subscriptionListSchema, 'output');
+        return [
+          {
+            ...common,
+            method: 'get',
+            parameters: [],
+            responses: [success('200', 'The subscriptions.', 'EventSubscriptionList'), ...problems],
+            inConnector: false,
+          },
+        ];
+      case 'subscription-get':
+        return [
+          {
+            ...common,
+            method: 'get',
+            parameters: [subscriptionIdParameter],
+            responses: [success('200', 'The subscription.', 'EventSubscription'), ...problems],
+            inConnector: false,
+          },
+        ];
+      case 'subscription-delete':
+        return [
+          {
+            ...common,
+            method: 'delete',
+            parameters: [subscriptionIdParameter],
+            responses: [success('204', 'Deleted; nothing more is delivered to it.', undefined), ...problems],
+            // The platform calls it with the connection's key to unsubscribe a trigger; makers never do.
+            inConnector: true,
+            internal: true,
+          },
+        ];
+      case 'subscription-deliveries':
+        schemas['EventDeliveryList'] = jsonSchemaOf(deliveryListSchema, 'output');
+        return [
+          {
+            ...common,
+            method: 'get',
+            parameters: [subscriptionIdParameter, ...queryParameters(deliveryListQuerySchema)],
+            responses: [success('200', 'The deliveries, oldest first.', 'EventDeliveryList'), ...problems],
+            inConnector: false,
+          },
+        ];
+      case 'subscription-replay':
+        schemas['ReplayRequest'] = jsonSchemaOf(replayRequestSchema, 'input');
+        schemas['ReplayResult'] = jsonSchemaOf(replayResultSchema, 'output');
+        return [
+          {
+            ...common,
+            method: 'post',
+            parameters: [subscriptionIdParameter],
+            requestBody: {
+              schema: 'ReplayRequest',
+              required: true,
+              title: 'Replay',
+              description: 'The time range, and which deliveries in it.',
+              examples: [
+                {
+                  summary: 'The parked deliveries of one day',
+                  value: { from: '2026-03-02T00:00:00Z', to: '2026-03-03T00:00:00Z' },
+                },
+              ],
+            },
+            responses: [success('200', 'What was sent again.', 'ReplayResult'), ...problems],
+            inConnector: false,
+          },
+        ];
+    }
+  };
+
+/** A Power Automate trigger: the subscribe call, with the event it will deliver as its output. */
+const describeTrigger =
+  (trigger: TriggerDefinition): Describe =>
+  (route, schemas) => {
+    schemas['TriggerSubscriptionRequest'] = jsonSchemaOf(triggerSubscriptionRequestSchema, 'input');
+    return [
+      {
+        operationId: trigger.operationId,
+        summary: trigger.summary,
+        description: trigger.description,
+        method: 'post',
+        path: pathOf(route),
+        parameters: [],
+        requestBody: {
+          schema: 'TriggerSubscriptionRequest',
+          required: true,
+          title: 'Trigger',
+          description: 'Which referrals start the flow; the callback is filled in by the platform.',
+          examples: [
+            {
+              summary: 'Incoming referrals only (the platform fills in the callback)',
+              value: {
+                callbackUrl: `https://prod-00.westeurope.logic.azure.com/workflows/example/triggers/manual/paths/invoke?api-version=2016-06-01`,
+                direction: 'Incoming',
+              },
+            },
+          ],
+        },
+        responses: [
+          success('201', 'Subscribed; Location is deleted to unsubscribe.', 'EventSubscription', [
+            subscriptionLocationHeader,
+          ]),
+          ...problemResponses(problemKindsByEndpoint.subscriptions, isSecured(route)),
+        ],
+        secured: isSecured(route),
+        inConnector: true,
+        trigger: {
+          notificationSchema: 'ReferralEvent',
+          notificationDescription: 'The referral event, with the referral as it was read.',
+          hint: 'To see it work, change a referral in Partner Center; the flow starts within a minute or two.',
+        },
+      },
+    ];
+  };
+
 function describerFor(target: DescribedRoute['target']): Describe {
   switch (target.kind) {
     case 'fallback':
@@ -846,6 +1107,15 @@ function describerFor(target: DescribedRoute['target']): Describe {
     case 'operation-retry':
     case 'operation-retry-failed':
       return describeOperationEndpoint(target.kind);
+    case 'subscription-create':
+    case 'subscription-list':
+    case 'subscription-get':
+    case 'subscription-delete':
+    case 'subscription-deliveries':
+    case 'subscription-replay':
+      return describeSubscriptionEndpoint(target.kind);
+    case 'subscription-trigger':
+      return describeTrigger(target.trigger);
   }
 }
 
@@ -873,6 +1143,8 @@ export function describeApi(routes: readonly DescribedRoute[]): ApiModel {
     Operation: jsonSchemaOf(operationStatusSchema, 'output'),
     EventReceipt: jsonSchemaOf(eventReceiptSchema, 'output'),
     PartnerCenterEvent: jsonSchemaOf(notificationSchema, 'input'),
+    ReferralEvent: jsonSchemaOf(referralEventSchema, 'output'),
+    EventSubscription: jsonSchemaOf(subscriptionViewSchema, 'output'),
   };
   const operations = routes.flatMap((route) => describerFor(route.target)(route, schemas));
   // Labels in Title Case with "ID", as the Power Platform string guidance asks, in both descriptions alike.

@@ -110,6 +110,19 @@ function operation(op: ApiOperation, definitions: Record<string, JsonSchema>): J
     operationId: op.operationId,
     summary: op.summary,
     description: op.description,
+    ...(op.internal === true ? { 'x-ms-visibility': 'internal' } : {}),
+    // A webhook trigger: the platform calls this to subscribe with the body's notification URL, keeps the 201's
+    // Location, and deletes it to unsubscribe; what it then receives is the notification content.
+    ...(op.trigger
+      ? {
+          'x-ms-trigger': 'single',
+          'x-ms-trigger-hint': op.trigger.hint,
+          'x-ms-notification-content': {
+            description: op.trigger.notificationDescription,
+            schema: { $ref: `#/definitions/${op.trigger.notificationSchema}` },
+          },
+        }
+      : {}),
     parameters: [
       ...op.parameters.filter((candidate) => candidate.notInConnector !== true).map(parameter),
       ...bodyParameters,

@@ -405,3 +405,60 @@ describe('[intro] intro.md', () => {
     assert.match(intro, /host key named default/);
   });
 });
+
+describe('[triggers] webhook triggers, as custom connectors declare them', () => {
+  const triggers = operations.filter((operation) => operation['x-ms-trigger'] !== undefined);
+  const pathOf = (wanted: Operation) =>
+    Object.entries(definition.paths).find(([, methods]) => Object.values(methods).includes(wanted))?.[0];
+
+  it('there are triggers, each a single-item webhook trigger with a hint', () => {
+    assert.ok(triggers.length > 0);
+    for (const trigger of triggers) {
+      assert.equal(trigger['x-ms-trigger'], 'single', trigger.operationId);
+      assert.ok(text(trigger['x-ms-trigger-hint']).length > 0, trigger.operationId);
+    }
+  });
+
+  it('the body has exactly one notification URL, internal and required, filled in by the platform', () => {
+    for (const trigger of triggers) {
+      const body = trigger.parameters.find((parameter) => parameter['in'] === 'body');
+      const ref = text((body?.['schema'] as Json | undefined)?.['$ref']).replace('#/definitions/', '');
+      const schema = definition.definitions[ref] ?? {};
+      const properties = (schema['properties'] ?? {}) as Record<string, Json>;
+      const urls = Object.entries(properties).filter(([, node]) => node['x-ms-notification-url'] === true);
+      assert.equal(urls.length, 1, trigger.operationId);
+      const [name, node] = urls[0] ?? ['', {}];
+      assert.equal(node['x-ms-visibility'], 'internal', trigger.operationId);
+      assert.ok((schema['required'] as string[] | undefined)?.includes(name), trigger.operationId);
+    }
+  });
+
+  it('the notification content is a described schema, so its fields become the trigger outputs', () => {
+    for (const trigger of triggers) {
+      const content = trigger['x-ms-notification-content'] as Json | undefined;
+      assert.ok(text(content?.['description']).length > 0, trigger.operationId);
+      const ref = text((content?.['schema'] as Json | undefined)?.['$ref']).replace('#/definitions/', '');
+      assert.ok(hasProperties(definition.definitions[ref]), `${trigger.operationId} notifies ${ref}`);
+    }
+  });
+
+  it('subscribing answers 201 with Location, and that path can be deleted, internally, to unsubscribe', () => {
+    for (const trigger of triggers) {
+      const created = trigger.responses['201'];
+      assert.ok(created, trigger.operationId);
+      assert.ok(((created['headers'] ?? {}) as Json)['Location'], trigger.operationId);
+      assert.ok(pathOf(trigger));
+    }
+    const deletes = Object.entries(definition.paths).flatMap(([path, methods]) =>
+      methods['delete'] ? [{ path, operation: methods['delete'] }] : [],
+    );
+    assert.equal(deletes.length, 1);
+    const [unsubscribe] = deletes;
+    assert.match(unsubscribe?.path ?? '', /^\/events\/subscriptions\/\{\w+\}$/);
+    assert.equal(unsubscribe?.operation['x-ms-visibility'], 'internal');
+  });
+});
+
+function hasProperties(schema: Json | undefined): boolean {
+  return Object.keys(schema?.['properties'] ?? {}).length > 0;
+}

@@ -22,8 +22,12 @@ const definition = apiDefinition as {
   paths: Record<string, Record<string, Json & { parameters: Json[]; responses: Record<string, Json> }>>;
   definitions: Record<string, Json>;
 };
-const actions = Object.entries(definition.paths).flatMap(([path, methods]) =>
+const operations = Object.entries(definition.paths).flatMap(([path, methods]) =>
   Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+);
+/** What makers pick as a step: neither a trigger nor the platform's own internal unsubscribe call. */
+const actions = operations.filter(
+  ({ operation }) => operation['x-ms-trigger'] === undefined && operation['x-ms-visibility'] !== 'internal',
 );
 const actionFor = (operationId: string) => {
   const found = actions.find((action) => action.operation['operationId'] === operationId);
@@ -85,6 +89,19 @@ describe('it is made for makers', () => {
       ].sort(),
     );
     assert.ok(!actions.some((action) => action.method === 'patch'));
+  });
+
+  it('has two triggers, when a referral is created and when one is updated, and the internal unsubscribe call', () => {
+    const triggers = operations.filter(({ operation }) => operation['x-ms-trigger'] !== undefined);
+    assert.deepEqual(triggers.map(({ operation }) => text(operation['summary'])).sort(), [
+      'When a referral is created',
+      'When a referral is updated',
+    ]);
+    const internal = operations.filter(({ operation }) => operation['x-ms-visibility'] === 'internal');
+    assert.deepEqual(
+      internal.map(({ method, path }) => `${method} ${path}`),
+      ['delete /events/subscriptions/{subscriptionId}'],
+    );
   });
 
   it('uses the friendly summaries of the operation catalog', () => {
