@@ -16,7 +16,7 @@ import { MAX_BODY_BYTES } from '../shared/http/body-limit';
 import { createHandler } from './handlers';
 import type { CallLog, InboundRequest } from './inbound';
 import type { RouteDefinition } from './routes';
-import { createQueueHandler } from './queue-handler';
+import { createQueueHandler, type QueueHandler } from './queue-handler';
 
 /**
  * The body as a stream, read only up to the facade's limit: with HTTP streaming on (functions/index.ts), a body
@@ -85,7 +85,11 @@ export function functionsHandler(route: RouteDefinition, services: ServicesResol
 }
 
 /** The function the Functions host invokes for a work queue message (already decoded from base64 JSON). */
-export function functionsQueueHandler(services: ServicesResolver): StorageQueueHandler {
-  const handler = createQueueHandler(services);
+/** A queue trigger's handler over one of the queue glues (the operations' worker, the events' worker). */
+export function functionsQueueHandler(
+  services: ServicesResolver,
+  glue: (services: ServicesResolver) => QueueHandler = createQueueHandler,
+): StorageQueueHandler {
+  const handler = glue(services);
   return (message, context) => handler(message, callLogOf(context));
 }

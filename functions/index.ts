@@ -9,6 +9,8 @@ import { DURABLE_CONNECTION } from '../shared/config';
 import { OPERATIONS_QUEUE } from '../shared/durable/names';
 import { functionsHandler, functionsQueueHandler } from './azure-binding';
 import { WORKER_FUNCTION } from './queue-handler';
+import { createEventQueueHandler, EVENT_WORKER_FUNCTION } from './event-queue-handler';
+import { EVENTS_QUEUE } from '../shared/events/names';
 import { createSweepHandler, SWEEP_FUNCTION, SWEEP_SCHEDULE } from './sweep-handler';
 import { loadEventSweepSettings } from '../shared/config';
 import { hostedRoutes } from './routes';
@@ -34,6 +36,15 @@ app.storageQueue(WORKER_FUNCTION, {
   queueName: OPERATIONS_QUEUE,
   connection: DURABLE_CONNECTION,
   handler: functionsQueueHandler(services),
+});
+
+// The events' worker: fans each stored event out to its subscribers and delivers to each (docs/events.md). Its
+// retries are its own (visibility delays, then parking), so a message reaching the poison queue means storage
+// kept failing, not a subscriber.
+app.storageQueue(EVENT_WORKER_FUNCTION, {
+  queueName: EVENTS_QUEUE,
+  connection: DURABLE_CONNECTION,
+  handler: functionsQueueHandler(services, createEventQueueHandler),
 });
 
 // The events' reconciliation sweep (docs/events.md): finds changes whose Partner Center notification was parked

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { createEventQueueHandler } from '../../functions/event-queue-handler';
 import { createQueueHandler } from '../../functions/queue-handler';
 import { createSweepHandler } from '../../functions/sweep-handler';
 import { DURABLE_CONNECTION, loadEventSweepSettings, loadLocalPort } from '../../shared/config';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     env['EVENTS_CERTIFICATE_HOSTS'] ??= new URL(simulator.url).hostname;
     env['EVENTS_ALLOW_HTTP_CERTIFICATE_URLS'] ??= 'true';
   }
+  // The local host never runs in Azure: subscribers on http://localhost (a demo flow, a test receiver) are allowed.
+  env['EVENTS_ALLOW_PRIVATE_DESTINATIONS'] ??= 'true';
   // Durable storage: Azurite unless a storage connection is configured, whatever Partner Center is used. Data is
   // kept in .azurite/, so accepted operations survive a restart of `npm start`.
   let azurite: Azurite | undefined;
@@ -90,33 +93,64 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  const consumer =
-    env[DURABLE_CONNECTION] || env[`${DURABLE_CONNECTION}__queueServiceUri`]
-      ? startQueueConsumer({
-          queues: async () => (await services().operations().backend()).clients,
-          handler: createQueueHandler(services),
-          log: {
-            info: (message) => process.stdout.write(`${message}\n`),
-            error: (message) => process.stderr.write(`${message}\n`),
-          },
-        })
-      : undefined;
-
-  // The events' reconciliation sweep, on the Functions timer's schedule (every five minutes).
-  const sweepLog = {
+  const workerLog = {
     info: (message: string) => process.stdout.write(`${message}\n`),
     error: (message: string) => process.stderr.write(`${message}\n`),
   };
+  const storageConfigured = Boolean(env[DURABLE_CONNECTION] || env[`${DURABLE_CONNECTION}__queueServiceUri`]);
+  // The two queue triggers the Functions host runs: the asynchronous mode's worker and the events' worker.
+  const consumers = storageConfigured
+    ? [
+        startQueueConsumer({
+          queues: async () => (await services().operations().backend()).clients,
+          handler: createQueueHandler(services),
+          log: workerLog,
+        }),
+        startQueueConsumer({
+          queues: async () => (await services().events().backend()).clients,
+          handler: createEventQueueHandler(services),
+          log: workerLog,
+        }),
+      ]
+    : [];
+  if (simulator && storageConfigured) {
+    // As `npm run events:register` does against Partner Center: the simulator now signs and sends every change.
+    await registerWithSimulator(
+      simulator,
+      env['PARTNER_CENTER_ACCESS_TOKEN'] ?? '',
+      `${base}/events/partner-center`,
+    );
+    process.stdout.write(
+      `Events: the simulator is registered with ${base}/events/partner-center; subscribe with POST ${base}/events/subscriptions (docs/event-subscribers.md)\n`,
+    );
+  }
+
+  // The events' reconciliation sweep, on the Functions timer's schedule (every five minutes).
   const runSweep = createSweepHandler(services, () => loadEventSweepSettings(env));
-  const sweepTimer = consumer ? startLocalTimer(() => runSweep(sweepLog), 5 * 60_000) : undefined;
+  const sweepTimer = storageConfigured ? startLocalTimer(() => runSweep(workerLog), 5 * 60_000) : undefined;
 
   const stop = () => {
-    void Promise.all([host.close(), consumer?.stop(), sweepTimer?.stop()])
+    void Promise.all([host.close(), ...consumers.map((consumer) => consumer.stop()), sweepTimer?.stop()])
       .then(() => Promise.all([simulator?.close(), azurite?.close()]))
       .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Registers the local receiver with the embedded simulator's registration API (its token is the referrals one). */
+async function registerWithSimulator(
+  simulator: Simulator,
+  accessToken: string,
+  receiver: string,
+): Promise<void> {
+  const response = await fetch(`${simulator.url}/webhooks/v1/registration`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ WebhookUrl: receiver, WebhookEvents: ['referral-created', 'referral-updated'] }),
+  });
+  if (!response.ok)
+    throw new Error(`the simulator refused the event registration (${String(response.status)})`);
 }
 
 main().catch((error: unknown) => {
