@@ -243,6 +243,14 @@ module storage 'app/storage.bicep' = {
     blobDataOwnerPrincipalId: identity.outputs.principalId
     operationsQueueName: 'referral-operations'
     operationsTableName: 'referralOperations'
+    // shared/events/names.ts (defaultEventStorageNames); the poison queue is referral-events-poison.
+    eventsQueueName: 'referral-events'
+    eventsTableNames: [
+      'referralEvents'
+      'eventSubscriptions'
+      'eventDeliveries'
+      'eventState'
+    ]
   }
 }
 

@@ -133,6 +133,30 @@ export const mutations: readonly Mutation[] = [
     to: "operationsQueueName: 'referral-operation'",
   },
   {
+    name: 'an events table role granted on the whole storage account',
+    file: 'app/storage.bicep',
+    from: '    scope: eventsTables[index]\n',
+    to: '    scope: storageAccount\n',
+  },
+  {
+    name: 'the events poison queue named other than the Functions host expects',
+    file: 'app/storage.bicep',
+    from: "name: '${eventsQueueName}-poison'",
+    to: "name: '${eventsQueueName}-failed'",
+  },
+  {
+    name: 'an events table left out',
+    file: 'main.bicep',
+    from: "      'eventDeliveries'\n",
+    to: '',
+  },
+  {
+    name: 'the events queues without Message Sender (the receiver and the sweep could not enqueue)',
+    file: 'app/storage.bicep',
+    from: '  storageQueueDataMessageSenderRoleId\n]',
+    to: ']',
+  },
+  {
     name: 'a malformed App Insights authentication string',
     file: 'app/function-app.bicep',
     from: "'ClientId=${identityClientId};Authorization=AAD'",

@@ -8,6 +8,8 @@ import { describe, it } from 'node:test';
 import { fakeGuid, type DeployedResource, type Deployment } from './support/arm';
 import { skipWithoutBicep } from './support/compile';
 import { at, deployed, identityOf, ofType, provision, single, text } from './support/deployment';
+import { defaultStorageNames } from '../../shared/durable/names';
+import { defaultEventStorageNames } from '../../shared/events/names';
 
 const subscription = '/subscriptions/00000000-0000-4000-8000-00000000c0de';
 const builtIn = (id: string) => `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
@@ -24,10 +26,27 @@ const roles = {
   storageTableDataContributor: builtIn('0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'),
 } as const;
 
-/** The asynchronous mode's grants: each on its own queue or table, never on the account. */
-function operationsGrants(deployment: Deployment, principalId: string): Grant[] {
-  const queues = ofType(deployment, 'Microsoft.Storage/storageAccounts/queueServices/queues');
-  const table = single(deployment, 'Microsoft.Storage/storageAccounts/tableServices/tables');
+/** The queues and tables the app works with: the asynchronous mode's and the Partner Center events'. */
+const queueNames = [
+  defaultStorageNames.queue,
+  defaultStorageNames.poisonQueue,
+  defaultEventStorageNames.queue,
+  defaultEventStorageNames.poisonQueue,
+];
+const tableNames = [
+  defaultStorageNames.table,
+  defaultEventStorageNames.events,
+  defaultEventStorageNames.subscriptions,
+  defaultEventStorageNames.deliveries,
+  defaultEventStorageNames.state,
+];
+
+/**
+ * The queue and table grants, each on its own queue or table, never on the account. Every queue gets Reader,
+ * Message Processor and Message Sender: each is triggered (or drained by an operator's retry) and sent to.
+ */
+function queueAndTableGrants(deployment: Deployment, principalId: string): Grant[] {
+  const account = idOf(deployment, 'Microsoft.Storage/storageAccounts');
   const grant = (role: string, scope: string): Grant => ({
     role,
     scope,
@@ -35,12 +54,17 @@ function operationsGrants(deployment: Deployment, principalId: string): Grant[] 
     principalType: 'ServicePrincipal',
   });
   return [
-    ...queues.flatMap((queue) => [
-      grant(roles.storageQueueDataReader, queue.id),
-      grant(roles.storageQueueDataMessageProcessor, queue.id),
-      grant(roles.storageQueueDataMessageSender, queue.id),
-    ]),
-    grant(roles.storageTableDataContributor, table.id),
+    ...queueNames.flatMap((queue) => {
+      const scope = `${account}/queueServices/default/queues/${queue}`;
+      return [
+        grant(roles.storageQueueDataReader, scope),
+        grant(roles.storageQueueDataMessageProcessor, scope),
+        grant(roles.storageQueueDataMessageSender, scope),
+      ];
+    }),
+    ...tableNames.map((table) =>
+      grant(roles.storageTableDataContributor, `${account}/tableServices/default/tables/${table}`),
+    ),
   ];
 }
 
@@ -93,7 +117,7 @@ function appGrants(deployment: Deployment): Grant[] {
       principal: principalId,
       principalType: 'ServicePrincipal',
     },
-    ...operationsGrants(deployment, principalId),
+    ...queueAndTableGrants(deployment, principalId),
   ];
 }
 
