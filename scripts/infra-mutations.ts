@@ -157,6 +157,18 @@ export const mutations: readonly Mutation[] = [
     to: ']',
   },
   {
+    name: 'the local-only http certificate switch turned on in Azure',
+    file: 'app/function-app.bicep',
+    from: '        ...eventsTrustedRootsSettings\n',
+    to: "        ...eventsTrustedRootsSettings\n        {\n          name: 'EVENTS_ALLOW_HTTP_CERTIFICATE_URLS'\n          value: 'true'\n        }\n",
+  },
+  {
+    name: "the sweep's grace window given the first lookback's value",
+    file: 'app/function-app.bicep',
+    from: 'value: string(eventsSweepGraceSeconds)',
+    to: 'value: string(eventsSweepFirstLookbackHours)',
+  },
+  {
     name: 'a malformed App Insights authentication string',
     file: 'app/function-app.bicep',
     from: "'ClientId=${identityClientId};Authorization=AAD'",
