@@ -169,6 +169,12 @@ export const mutations: readonly Mutation[] = [
     to: 'value: string(eventsSweepFirstLookbackHours)',
   },
   {
+    name: "the host storage role downgraded to Blob Data Reader (no lease for the timer's lock)",
+    file: 'app/storage.bicep',
+    from: "var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'",
+    to: "var storageBlobDataOwnerRoleId = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'",
+  },
+  {
     name: 'a malformed App Insights authentication string',
     file: 'app/function-app.bicep',
     from: "'ClientId=${identityClientId};Authorization=AAD'",

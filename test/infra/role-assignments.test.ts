@@ -4,10 +4,22 @@
  * deployer may write the vault only when a person bootstraps it.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fakeGuid, type DeployedResource, type Deployment } from './support/arm';
 import { skipWithoutBicep } from './support/compile';
-import { at, deployed, identityOf, ofType, provision, single, text } from './support/deployment';
+import {
+  appSettingsOf,
+  at,
+  deployed,
+  identityOf,
+  ofType,
+  provision,
+  single,
+  text,
+} from './support/deployment';
+import { repositoryRoot } from './support/paths';
 import { defaultStorageNames } from '../../shared/durable/names';
 import { defaultEventStorageNames } from '../../shared/events/names';
 
@@ -209,6 +221,44 @@ describe('role assignments', { skip: skipWithoutBicep() }, () => {
     const all = grants(provision({ REFRESH_TOKEN_SECRET_EXISTS: 'true' }));
     const keys = all.map((grant) => `${grant.scope} ${grant.principal} ${grant.role}`);
     assert.equal(new Set(keys).size, keys.length);
+  });
+});
+
+describe('host storage for the events-sweep timer', { skip: skipWithoutBicep() }, () => {
+  // A timer trigger keeps its state in the host storage (AzureWebJobsStorage), as blobs: the singleton lock that
+  // lets one instance of a scaled-out app run each occurrence is a blob lease, and useMonitor's schedule status
+  // (last and next run, so a restart does not skip or repeat one) is a blob, both in the azure-webjobs-hosts
+  // container the host creates. Sources: Microsoft Learn, "Timer trigger for Azure Functions" (the timer "uses a
+  // storage lock" when an app scales out; useMonitor persists schedule occurrences); the WebJobs SDK extensions wiki,
+  // "TimerTrigger", section "Singleton Locks" (a blob lease per timer function); Microsoft Learn, "Connecting to
+  // host storage with an identity" (Storage Blob Data Owner covers what the host needs from its storage, blob read
+  // and write and container creation).
+  it('registers the timer this grant is for', () => {
+    const entry = readFileSync(join(repositoryRoot, 'functions', 'index.ts'), 'utf8');
+    assert.match(entry, /app\.timer\(SWEEP_FUNCTION/);
+  });
+
+  it('lets the identity AzureWebJobsStorage names take blob leases and write blobs in the account it names: Storage Blob Data Owner on that account', () => {
+    const deployment = deployed();
+    const settings = appSettingsOf(single(deployment, 'Microsoft.Web/sites'));
+    const account = single(deployment, 'Microsoft.Storage/storageAccounts');
+    assert.equal(
+      settings.get('AzureWebJobsStorage__blobServiceUri'),
+      `https://${account.name}.blob.core.windows.net/`,
+    );
+    const { clientId, principalId } = identityOf(deployment);
+    assert.equal(settings.get('AzureWebJobsStorage__clientId'), clientId);
+    assert.deepEqual(
+      grants(deployment).filter((grant) => grant.scope === account.id),
+      [
+        {
+          role: roles.storageBlobDataOwner,
+          scope: account.id,
+          principal: principalId,
+          principalType: 'ServicePrincipal',
+        },
+      ],
+    );
   });
 });
 
