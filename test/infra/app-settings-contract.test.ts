@@ -48,7 +48,7 @@ const localOnlySettings: ReadonlyMap<string, string> = new Map([
   ],
   [
     'EVENTS_ALLOW_HTTP_CERTIFICATE_URLS',
-    "lets the receiver fetch a signing certificate over plain http, for the local simulator; in Azure it would " +
+    'lets the receiver fetch a signing certificate over plain http, for the local simulator; in Azure it would ' +
       'let anyone between the app and the certificate host swap the certificate',
   ],
   [

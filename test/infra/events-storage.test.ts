@@ -56,7 +56,7 @@ describe('events storage', { skip: skipWithoutBicep() }, () => {
     for (const name of eventTables) named(tableType, name);
   });
 
-  it('creates exactly the queues and tables the code uses, the operations\' and the events\', nothing else', () => {
+  it("creates exactly the queues and tables the code uses, the operations' and the events', nothing else", () => {
     const names = (type: string) =>
       ofType(deployed(), type)
         .map((resource) => lastSegment(resource.name))

@@ -440,7 +440,9 @@ export class ArmDeployer {
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 800) {
       throw new DeploymentError(`${frame.deploymentName}: ${symbol}: copy count ${JSON.stringify(count)}`);
     }
-    const instance: JsonObject = Object.fromEntries(Object.entries(resource).filter(([key]) => key !== 'copy'));
+    const instance: JsonObject = Object.fromEntries(
+      Object.entries(resource).filter(([key]) => key !== 'copy'),
+    );
     const name = asString(copy['name'] ?? null, `${symbol} copy name`);
     for (let index = 0; index < count; index += 1) {
       this.deployResource(symbol, instance, { ...frame, copy: { name, index } });
