@@ -163,10 +163,10 @@ export const mutations: readonly Mutation[] = [
     to: "        ...eventsTrustedRootsSettings\n        {\n          name: 'EVENTS_ALLOW_HTTP_CERTIFICATE_URLS'\n          value: 'true'\n        }\n",
   },
   {
-    name: "the sweep's grace window given the first lookback's value",
+    name: "the sweep's grace window written with a unit, which the code's integer parse refuses",
     file: 'app/function-app.bicep',
     from: 'value: string(eventsSweepGraceSeconds)',
-    to: 'value: string(eventsSweepFirstLookbackHours)',
+    to: "value: '${eventsSweepGraceSeconds}s'",
   },
   {
     name: "the host storage role downgraded to Blob Data Reader (no lease for the timer's lock)",
