@@ -137,6 +137,21 @@ param secretCacheSeconds int = 300
 @maxValue(43200)
 param refreshTokenWriteIntervalMinutes int = 1440
 
+@description('Optional. Hosts Partner Center\'s event signing certificate may be fetched from (EVENTS_CERTIFICATE_HOSTS): exact host names, or suffixes written with a leading dot.')
+@minLength(1)
+param eventsCertificateHosts string[] = [
+  // Partner Center's own (public cloud) blob host, whatever cloud the app runs in, so not environment().
+  #disable-next-line no-hardcoded-env-urls
+  '.blob.core.windows.net'
+]
+
+@description('Optional. Organisation (O=) the event signing certificate\'s subject must name (EVENTS_REQUIRED_ORGANIZATION).')
+@minLength(1)
+param eventsRequiredOrganization string = 'Microsoft Corporation'
+
+@description('Optional. PEM root certificates the event signing certificate must chain to (EVENTS_TRUSTED_ROOTS); empty leaves the setting unset, and the app uses Microsoft\'s roots from Node.js\'s own bundle.')
+param eventsTrustedRoots string = ''
+
 @description('Optional. Days a deleted vault and its secrets stay recoverable. Purge protection keeps them for this long whatever happens.')
 @minValue(7)
 @maxValue(90)
@@ -243,6 +258,14 @@ module storage 'app/storage.bicep' = {
     blobDataOwnerPrincipalId: identity.outputs.principalId
     operationsQueueName: 'referral-operations'
     operationsTableName: 'referralOperations'
+    // shared/events/names.ts (defaultEventStorageNames); the poison queue is referral-events-poison.
+    eventsQueueName: 'referral-events'
+    eventsTableNames: [
+      'referralEvents'
+      'eventSubscriptions'
+      'eventDeliveries'
+      'eventState'
+    ]
   }
 }
 
@@ -305,6 +328,9 @@ module functionApp 'app/function-app.bicep' = {
     refreshTokenSecretName: secretNames.refreshToken
     secretCacheSeconds: secretCacheSeconds
     refreshTokenWriteIntervalMinutes: refreshTokenWriteIntervalMinutes
+    eventsCertificateHosts: eventsCertificateHosts
+    eventsRequiredOrganization: eventsRequiredOrganization
+    eventsTrustedRoots: eventsTrustedRoots
   }
 }
 

@@ -133,6 +133,48 @@ export const mutations: readonly Mutation[] = [
     to: "operationsQueueName: 'referral-operation'",
   },
   {
+    name: 'an events table role granted on the whole storage account',
+    file: 'app/storage.bicep',
+    from: '    scope: eventsTables[index]\n',
+    to: '    scope: storageAccount\n',
+  },
+  {
+    name: 'the events poison queue named other than the Functions host expects',
+    file: 'app/storage.bicep',
+    from: "name: '${eventsQueueName}-poison'",
+    to: "name: '${eventsQueueName}-failed'",
+  },
+  {
+    name: 'an events table left out',
+    file: 'main.bicep',
+    from: "      'eventDeliveries'\n",
+    to: '',
+  },
+  {
+    name: 'the events queues without Message Sender (the receiver and the sweep could not enqueue)',
+    file: 'app/storage.bicep',
+    from: '  storageQueueDataMessageSenderRoleId\n]',
+    to: ']',
+  },
+  {
+    name: 'the local-only http certificate switch turned on in Azure',
+    file: 'app/function-app.bicep',
+    from: '        ...eventsTrustedRootsSettings\n',
+    to: "        ...eventsTrustedRootsSettings\n        {\n          name: 'EVENTS_ALLOW_HTTP_CERTIFICATE_URLS'\n          value: 'true'\n        }\n",
+  },
+  {
+    name: "the sweep's grace window written with a unit, which the code's integer parse refuses",
+    file: 'app/function-app.bicep',
+    from: 'value: string(eventsSweepGraceSeconds)',
+    to: "value: '${eventsSweepGraceSeconds}s'",
+  },
+  {
+    name: "the host storage role downgraded to Blob Data Reader (no lease for the timer's lock)",
+    file: 'app/storage.bicep',
+    from: "var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'",
+    to: "var storageBlobDataOwnerRoleId = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'",
+  },
+  {
     name: 'a malformed App Insights authentication string',
     file: 'app/function-app.bicep',
     from: "'ClientId=${identityClientId};Authorization=AAD'",

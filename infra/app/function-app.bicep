@@ -108,6 +108,41 @@ param operationRetryBaseSeconds int = 30
 @maxValue(518400)
 param operationRetryMaxSeconds int = 3600
 
+@description('Optional. How long the events sweep leaves a change to Partner Center\'s own notification before announcing it itself, in seconds.')
+@minValue(0)
+@maxValue(3600)
+param eventsSweepGraceSeconds int = 120
+
+@description('Optional. How far back the events sweep looks on its first run, before it has a cursor, in hours.')
+@minValue(1)
+@maxValue(720)
+param eventsSweepFirstLookbackHours int = 24
+
+@description('Optional. Hosts Partner Center\'s event signing certificate may be fetched from: exact host names, or suffixes written with a leading dot.')
+@minLength(1)
+param eventsCertificateHosts string[] = [
+  // Partner Center's own (public cloud) blob host, whatever cloud the app runs in, so not environment().
+  #disable-next-line no-hardcoded-env-urls
+  '.blob.core.windows.net'
+]
+
+@description('Optional. Organisation (O=) the event signing certificate\'s subject must name.')
+@minLength(1)
+param eventsRequiredOrganization string = 'Microsoft Corporation'
+
+@description('Optional. PEM root certificates the event signing certificate must chain to; empty leaves EVENTS_TRUSTED_ROOTS unset, and the app uses Microsoft\'s roots from Node.js\'s own bundle.')
+param eventsTrustedRoots string = ''
+
+// Set only when given: unset, the app checks the chain against Microsoft's roots from Node.js's own bundle.
+var eventsTrustedRootsSettings = empty(eventsTrustedRoots)
+  ? []
+  : [
+      {
+        name: 'EVENTS_TRUSTED_ROOTS'
+        value: eventsTrustedRoots
+      }
+    ]
+
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -226,6 +261,27 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'OPERATION_RETRY_MAX_SECONDS'
           value: string(operationRetryMaxSeconds)
         }
+        // Partner Center events: the sweep's window and what the receiver accepts as Partner Center's signature.
+        // Their queue and tables are reached through the DURABLE_STORAGE settings above. The local-only switches
+        // EVENTS_ALLOW_HTTP_CERTIFICATE_URLS and EVENTS_ALLOW_PRIVATE_DESTINATIONS are never set in Azure, and no
+        // parameter can set them (test/infra/app-settings-contract.test.ts).
+        {
+          name: 'EVENTS_SWEEP_GRACE_SECONDS'
+          value: string(eventsSweepGraceSeconds)
+        }
+        {
+          name: 'EVENTS_SWEEP_FIRST_LOOKBACK_HOURS'
+          value: string(eventsSweepFirstLookbackHours)
+        }
+        {
+          name: 'EVENTS_CERTIFICATE_HOSTS'
+          value: join(eventsCertificateHosts, ',')
+        }
+        {
+          name: 'EVENTS_REQUIRED_ORGANIZATION'
+          value: eventsRequiredOrganization
+        }
+        ...eventsTrustedRootsSettings
         // With local auth off, ingestion needs the Entra token the authentication string asks for.
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'

@@ -1,5 +1,7 @@
-// The Functions host's storage and the container Flex Consumption deploys from. No shared keys, no anonymous
-// blob access: the app's identity is the only way in (Storage Blob Data Owner, what the host needs for blobs).
+// The Functions host's storage and the container Flex Consumption deploys from, and the queues and tables of the
+// asynchronous mode and of the Partner Center events. No shared keys, no anonymous blob access: the app's identity
+// is the only way in (Storage Blob Data Owner, what the host needs for blobs; per-queue and per-table roles for the
+// rest).
 
 @description('Required. Name of the storage account (3-24 lowercase letters and digits).')
 @minLength(3)
@@ -15,7 +17,7 @@ param tags object = {}
 @description('Required. Name of the blob container that holds the deployment package.')
 param deploymentContainerName string
 
-@description('Required. Principal ID of the app\'s identity; it receives Storage Blob Data Owner on the account.')
+@description('Required. Principal ID of the app\'s identity; it receives Storage Blob Data Owner on the account, and the queue and table roles on each queue and table alone.')
 param blobDataOwnerPrincipalId string
 
 @description('Required. Name of the work queue of the asynchronous mode (shared/durable/names.ts).')
@@ -23,6 +25,13 @@ param operationsQueueName string
 
 @description('Required. Name of the operations table of the asynchronous mode (shared/durable/names.ts).')
 param operationsTableName string
+
+@description('Required. Name of the events queue the receiver and the sweep send to and the fan-out is triggered by (shared/events/names.ts); its poison queue is <name>-poison.')
+param eventsQueueName string
+
+@description('Required. Names of the events tables (shared/events/names.ts): received events, subscriptions, deliveries and the sweep\'s state.')
+@minLength(1)
+param eventsTableNames string[]
 
 // Built-in role: Storage Blob Data Owner, which the host's identity-based AzureWebJobsStorage requires.
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -34,6 +43,14 @@ var storageQueueDataReaderRoleId = '19e7f393-937e-4f77-808e-94535e174168'
 var storageQueueDataMessageProcessorRoleId = '8a0f0c08-91a1-4084-bc3d-661d67233fed'
 var storageQueueDataMessageSenderRoleId = 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
 var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+
+// The events queue is both triggered (the fan-out) and sent to (the receiver, the sweep, the host's poison handling),
+// so each events queue gets the same three roles as the operations queues.
+var queueRoleIds = [
+  storageQueueDataReaderRoleId
+  storageQueueDataMessageProcessorRoleId
+  storageQueueDataMessageSenderRoleId
+]
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -97,6 +114,24 @@ resource operationsTable 'Microsoft.Storage/storageAccounts/tableServices/tables
   parent: tableService
   name: operationsTableName
 }
+
+resource eventsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: eventsQueueName
+}
+
+// The Functions host's name for the events queue's poison queue; made here for the same reason as the other one.
+resource eventsPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: '${eventsQueueName}-poison'
+}
+
+resource eventsTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [
+  for tableName in eventsTableNames: {
+    parent: tableService
+    name: tableName
+  }
+]
 
 resource operationsQueueReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(operationsQueue.id, blobDataOwnerPrincipalId, storageQueueDataReaderRoleId)
@@ -171,6 +206,49 @@ resource operationsTableRole 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
+resource eventsQueueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in queueRoleIds: {
+    name: guid(eventsQueue.id, blobDataOwnerPrincipalId, roleId)
+    scope: eventsQueue
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+      principalId: blobDataOwnerPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource eventsPoisonQueueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in queueRoleIds: {
+    name: guid(eventsPoisonQueue.id, blobDataOwnerPrincipalId, roleId)
+    scope: eventsPoisonQueue
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+      principalId: blobDataOwnerPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// Table Data Contributor on each events table alone, like the operations table's.
+resource eventsTableRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (tableName, index) in eventsTableNames: {
+    name: guid(eventsTables[index].id, blobDataOwnerPrincipalId, storageTableDataContributorRoleId)
+    scope: eventsTables[index]
+    properties: {
+      roleDefinitionId: subscriptionResourceId(
+        'Microsoft.Authorization/roleDefinitions',
+        storageTableDataContributorRoleId
+      )
+      principalId: blobDataOwnerPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// Storage Blob Data Owner on the account is also what the timer trigger (events-sweep) needs: it takes a blob lease
+// in the host storage (AzureWebJobsStorage) as its singleton lock and writes its schedule monitor's status blobs
+// there (useMonitor), creating the azure-webjobs-hosts container if missing. test/infra/role-assignments.test.ts.
 resource blobDataOwnerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storageAccount.id, blobDataOwnerPrincipalId, storageBlobDataOwnerRoleId)
   scope: storageAccount

@@ -1,14 +1,21 @@
 /**
  * One contract, tested from both sides: the app settings infra/ gives the function app are exactly the settings
- * the code reads (`configSettingNames` from shared/config), except for the platform settings and the local-only
- * settings listed, with reasons, below. The values are checked as Azure would resolve them: each identity setting
- * names the app's identity, each address the resource the template creates.
+ * the code reads (`configSettingNames`, `durableSettingNames` and `eventSweepSettingNames` from shared/config),
+ * except for the platform settings, the optional settings and the local-only settings listed, with reasons, below.
+ * The values are checked as Azure would resolve them: each identity setting names the app's identity, each address
+ * the resource the template creates.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configSettingNames, durableSettingNames, isWebhookSettingName } from '../../shared/config';
+import {
+  configSettingNames,
+  durableSettingNames,
+  eventSweepSettingNames,
+  isWebhookSettingName,
+  loadEventSweepSettings,
+} from '../../shared/config';
 import { runtimeProperties, type Json } from './support/arm';
-import { skipWithoutBicep } from './support/compile';
+import { compiledInfra, skipWithoutBicep } from './support/compile';
 import { appSettingsOf, deployed, identityOf, provision, single, text } from './support/deployment';
 
 /** Settings the Functions host and its extensions read, never the facade's code. */
@@ -18,7 +25,10 @@ const platformSettings: ReadonlyMap<string, string> = new Map([
     'host storage through a managed identity instead of a connection string',
   ],
   ['AzureWebJobsStorage__clientId', 'which identity: the user-assigned one'],
-  ['AzureWebJobsStorage__blobServiceUri', 'the host storage account (blob is all an HTTP-only app needs)'],
+  [
+    'AzureWebJobsStorage__blobServiceUri',
+    "the host storage account: blob is all the host needs (its keys, the events-sweep timer's lock and schedule monitor)",
+  ],
   ['APPLICATIONINSIGHTS_CONNECTION_STRING', 'where telemetry goes (an address: local auth is off)'],
   ['APPLICATIONINSIGHTS_AUTHENTICATION_STRING', 'send telemetry with an Entra token of the identity'],
   ['FUNCTIONS_NODE_BLOCK_ON_ENTRY_POINT_ERROR', 'an import-time exception stops the host loudly'],
@@ -36,14 +46,57 @@ const localOnlySettings: ReadonlyMap<string, string> = new Map([
     'a storage connection string (Azurite locally); in Azure the identity-based DURABLE_STORAGE__* settings ' +
       'are used, and the account refuses shared keys',
   ],
+  [
+    'EVENTS_ALLOW_HTTP_CERTIFICATE_URLS',
+    'lets the receiver fetch a signing certificate over plain http, for the local simulator; in Azure it would ' +
+      'let anyone between the app and the certificate host swap the certificate',
+  ],
+  [
+    'EVENTS_ALLOW_PRIVATE_DESTINATIONS',
+    'lets subscribers register http and loopback URLs, for local runs; in Azure it would let a subscription ' +
+      "make the app call its own network's private addresses",
+  ],
 ]);
 
+/** Settings the code reads that infra sets only when its parameter is given; unset, the code's default applies. */
+const optionalSettings: ReadonlyMap<string, string> = new Map([
+  [
+    'EVENTS_TRUSTED_ROOTS',
+    "PEM roots for the event signature's chain (parameter eventsTrustedRoots); unset, the code uses " +
+      "Microsoft's roots from Node.js's own certificate bundle",
+  ],
+]);
+
+// ---- MERGE POINT: event settings that code in other branches reads, and this branch's code does not yet. ------
+// events-partner-center exports `eventSignatureSettingNames` (shared/event-signature: EVENTS_CERTIFICATE_HOSTS,
+// EVENTS_TRUSTED_ROOTS, EVENTS_REQUIRED_ORGANIZATION, EVENTS_ALLOW_HTTP_CERTIFICATE_URLS); events-subscribers reads
+// EVENTS_ALLOW_PRIVATE_DESTINATIONS. When one merges, add its exported list to `readByCodeNow` below and delete its
+// names here: the test 'lists as not yet read only settings no code in this branch reads' fails until you do.
+// (Then also compare EVENTS_CERTIFICATE_HOSTS and EVENTS_REQUIRED_ORGANIZATION with the code's exported defaults
+// in 'carry the events settings …' below, instead of the literals.)
+const notYetReadByCode: readonly string[] = [
+  'EVENTS_CERTIFICATE_HOSTS',
+  'EVENTS_TRUSTED_ROOTS',
+  'EVENTS_REQUIRED_ORGANIZATION',
+  'EVENTS_ALLOW_HTTP_CERTIFICATE_URLS',
+  'EVENTS_ALLOW_PRIVATE_DESTINATIONS',
+];
+// ---- end of MERGE POINT ------------------------------------------------------------------------------------------
+
 const settings = () => appSettingsOf(single(deployed(), 'Microsoft.Web/sites'));
-const readByCode = new Set<string>([...configSettingNames, ...durableSettingNames]);
+/** What the code in this branch reads. */
+const readByCodeNow = new Set<string>([
+  ...configSettingNames,
+  ...durableSettingNames,
+  ...eventSweepSettingNames,
+]);
+const readByCode = new Set<string>([...readByCodeNow, ...notYetReadByCode]);
 
 describe('app settings contract (infra/ ↔ shared/config)', { skip: skipWithoutBicep() }, () => {
-  it('sets every setting the code reads, except the local-only ones', () => {
-    const missing = [...readByCode].filter((name) => !settings().has(name) && !localOnlySettings.has(name));
+  it('sets every setting the code reads, except the local-only and the optional ones', () => {
+    const missing = [...readByCode].filter(
+      (name) => !settings().has(name) && !localOnlySettings.has(name) && !optionalSettings.has(name),
+    );
     assert.deepEqual(missing, [], 'settings the code reads that the function app would not get');
   });
 
@@ -59,6 +112,30 @@ describe('app settings contract (infra/ ↔ shared/config)', { skip: skipWithout
       assert.ok(readByCode.has(name), `${name} is still a setting of the code (else drop it from the list)`);
       assert.ok(!settings().has(name), `${name} is not an app setting`);
     }
+  });
+
+  it('never lets a parameter set a local-only setting: no compiled template names one', () => {
+    const templates = JSON.stringify(compiledInfra().templates);
+    for (const name of localOnlySettings.keys()) {
+      for (const quoted of [`'${name}'`, `"${name}"`]) {
+        assert.ok(!templates.includes(quoted), `${name} appears in a compiled template`);
+      }
+    }
+  });
+
+  it('leaves each optional setting unset by default, and keeps the list honest: the code reads each', () => {
+    for (const name of optionalSettings.keys()) {
+      assert.ok(readByCode.has(name), `${name} is still a setting of the code (else drop it from the list)`);
+      assert.ok(!settings().has(name), `${name} is unset when its parameter is not given`);
+    }
+  });
+
+  it('lists as not yet read only settings no code in this branch reads (see MERGE POINT)', () => {
+    assert.deepEqual(
+      notYetReadByCode.filter((name) => readByCodeNow.has(name)),
+      [],
+      'the code now reads these: add its exported list to readByCodeNow and delete them from notYetReadByCode',
+    );
   });
 
   it('keeps the platform list honest: each entry is set, and none is read by the code', () => {
@@ -107,6 +184,35 @@ describe('app setting values', { skip: skipWithoutBicep() }, () => {
       ['OPERATION_MAX_ATTEMPTS', 'OPERATION_RETRY_BASE_SECONDS', 'OPERATION_RETRY_MAX_SECONDS'].map(value),
       ['12', '30', '3600'],
     );
+  });
+
+  it("carry the events settings with the code's defaults: the sweep's window, and the certificate hosts and organisation the signature check accepts", () => {
+    const sweep = loadEventSweepSettings({});
+    assert.equal(value('EVENTS_SWEEP_GRACE_SECONDS'), String(sweep.graceMs / 1_000));
+    assert.equal(value('EVENTS_SWEEP_FIRST_LOOKBACK_HOURS'), String(sweep.firstLookbackMs / 3_600_000));
+    // The code's defaults (shared/event-signature in events-partner-center: defaultCertificateHosts,
+    // defaultRequiredOrganization); literals until that branch merges (see MERGE POINT).
+    assert.equal(value('EVENTS_CERTIFICATE_HOSTS'), '.blob.core.windows.net');
+    assert.equal(value('EVENTS_REQUIRED_ORGANIZATION'), 'Microsoft Corporation');
+    assert.equal(value('EVENTS_TRUSTED_ROOTS'), undefined);
+  });
+
+  it('carry the events parameters as given: the hosts as one comma list, the trusted roots only when set', () => {
+    const roots = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    const given = appSettingsOf(
+      single(
+        provision({}, undefined, {
+          eventsCertificateHosts: ['.blob.core.windows.net', 'certs.example.com'],
+          eventsRequiredOrganization: 'Contoso Ltd',
+          eventsTrustedRoots: roots,
+        }),
+        'Microsoft.Web/sites',
+      ),
+    );
+    assert.equal(given.get('EVENTS_CERTIFICATE_HOSTS'), '.blob.core.windows.net,certs.example.com');
+    assert.equal(given.get('EVENTS_REQUIRED_ORGANIZATION'), 'Contoso Ltd');
+    assert.equal(given.get('EVENTS_TRUSTED_ROOTS'), roots);
+    assert.throws(() => provision({}, undefined, { eventsCertificateHosts: [] }), /shorter than 1/);
   });
 
   it('point at the resources the template creates', () => {

@@ -4,10 +4,24 @@
  * deployer may write the vault only when a person bootstraps it.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fakeGuid, type DeployedResource, type Deployment } from './support/arm';
 import { skipWithoutBicep } from './support/compile';
-import { at, deployed, identityOf, ofType, provision, single, text } from './support/deployment';
+import {
+  appSettingsOf,
+  at,
+  deployed,
+  identityOf,
+  ofType,
+  provision,
+  single,
+  text,
+} from './support/deployment';
+import { repositoryRoot } from './support/paths';
+import { defaultStorageNames } from '../../shared/durable/names';
+import { defaultEventStorageNames } from '../../shared/events/names';
 
 const subscription = '/subscriptions/00000000-0000-4000-8000-00000000c0de';
 const builtIn = (id: string) => `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
@@ -24,10 +38,27 @@ const roles = {
   storageTableDataContributor: builtIn('0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'),
 } as const;
 
-/** The asynchronous mode's grants: each on its own queue or table, never on the account. */
-function operationsGrants(deployment: Deployment, principalId: string): Grant[] {
-  const queues = ofType(deployment, 'Microsoft.Storage/storageAccounts/queueServices/queues');
-  const table = single(deployment, 'Microsoft.Storage/storageAccounts/tableServices/tables');
+/** The queues and tables the app works with: the asynchronous mode's and the Partner Center events'. */
+const queueNames = [
+  defaultStorageNames.queue,
+  defaultStorageNames.poisonQueue,
+  defaultEventStorageNames.queue,
+  defaultEventStorageNames.poisonQueue,
+];
+const tableNames = [
+  defaultStorageNames.table,
+  defaultEventStorageNames.events,
+  defaultEventStorageNames.subscriptions,
+  defaultEventStorageNames.deliveries,
+  defaultEventStorageNames.state,
+];
+
+/**
+ * The queue and table grants, each on its own queue or table, never on the account. Every queue gets Reader,
+ * Message Processor and Message Sender: each is triggered (or drained by an operator's retry) and sent to.
+ */
+function queueAndTableGrants(deployment: Deployment, principalId: string): Grant[] {
+  const account = idOf(deployment, 'Microsoft.Storage/storageAccounts');
   const grant = (role: string, scope: string): Grant => ({
     role,
     scope,
@@ -35,12 +66,17 @@ function operationsGrants(deployment: Deployment, principalId: string): Grant[] 
     principalType: 'ServicePrincipal',
   });
   return [
-    ...queues.flatMap((queue) => [
-      grant(roles.storageQueueDataReader, queue.id),
-      grant(roles.storageQueueDataMessageProcessor, queue.id),
-      grant(roles.storageQueueDataMessageSender, queue.id),
-    ]),
-    grant(roles.storageTableDataContributor, table.id),
+    ...queueNames.flatMap((queue) => {
+      const scope = `${account}/queueServices/default/queues/${queue}`;
+      return [
+        grant(roles.storageQueueDataReader, scope),
+        grant(roles.storageQueueDataMessageProcessor, scope),
+        grant(roles.storageQueueDataMessageSender, scope),
+      ];
+    }),
+    ...tableNames.map((table) =>
+      grant(roles.storageTableDataContributor, `${account}/tableServices/default/tables/${table}`),
+    ),
   ];
 }
 
@@ -93,7 +129,7 @@ function appGrants(deployment: Deployment): Grant[] {
       principal: principalId,
       principalType: 'ServicePrincipal',
     },
-    ...operationsGrants(deployment, principalId),
+    ...queueAndTableGrants(deployment, principalId),
   ];
 }
 
@@ -185,6 +221,44 @@ describe('role assignments', { skip: skipWithoutBicep() }, () => {
     const all = grants(provision({ REFRESH_TOKEN_SECRET_EXISTS: 'true' }));
     const keys = all.map((grant) => `${grant.scope} ${grant.principal} ${grant.role}`);
     assert.equal(new Set(keys).size, keys.length);
+  });
+});
+
+describe('host storage for the events-sweep timer', { skip: skipWithoutBicep() }, () => {
+  // A timer trigger keeps its state in the host storage (AzureWebJobsStorage), as blobs: the singleton lock that
+  // lets one instance of a scaled-out app run each occurrence is a blob lease, and useMonitor's schedule status
+  // (last and next run, so a restart does not skip or repeat one) is a blob, both in the azure-webjobs-hosts
+  // container the host creates. Sources: Microsoft Learn, "Timer trigger for Azure Functions" (the timer "uses a
+  // storage lock" when an app scales out; useMonitor persists schedule occurrences); the WebJobs SDK extensions wiki,
+  // "TimerTrigger", section "Singleton Locks" (a blob lease per timer function); Microsoft Learn, "Connecting to
+  // host storage with an identity" (Storage Blob Data Owner covers what the host needs from its storage, blob read
+  // and write and container creation).
+  it('registers the timer this grant is for', () => {
+    const entry = readFileSync(join(repositoryRoot, 'functions', 'index.ts'), 'utf8');
+    assert.match(entry, /app\.timer\(SWEEP_FUNCTION/);
+  });
+
+  it('lets the identity AzureWebJobsStorage names take blob leases and write blobs in the account it names: Storage Blob Data Owner on that account', () => {
+    const deployment = deployed();
+    const settings = appSettingsOf(single(deployment, 'Microsoft.Web/sites'));
+    const account = single(deployment, 'Microsoft.Storage/storageAccounts');
+    assert.equal(
+      settings.get('AzureWebJobsStorage__blobServiceUri'),
+      `https://${account.name}.blob.core.windows.net/`,
+    );
+    const { clientId, principalId } = identityOf(deployment);
+    assert.equal(settings.get('AzureWebJobsStorage__clientId'), clientId);
+    assert.deepEqual(
+      grants(deployment).filter((grant) => grant.scope === account.id),
+      [
+        {
+          role: roles.storageBlobDataOwner,
+          scope: account.id,
+          principal: principalId,
+          principalType: 'ServicePrincipal',
+        },
+      ],
+    );
   });
 });
 

@@ -259,6 +259,8 @@ interface Frame {
   readonly parameters: Record<string, Json>;
   readonly variableCache: Map<string, Json>;
   readonly lambdas: ReadonlyMap<string, Json>;
+  /** Inside a resource copy loop (`[for … in …]` in Bicep): the loop's name and this instance's index. */
+  readonly copy?: { readonly name: string; readonly index: number };
 }
 
 function providerPath(type: string, names: readonly string[]): string {
@@ -387,8 +389,10 @@ export class ArmDeployer {
   }
 
   private deployResource(symbol: string, resource: JsonObject, frame: Frame): void {
-    if (resource['copy'] !== undefined)
-      throw new DeploymentError(`${frame.deploymentName}: copy loops are not modelled`);
+    if (resource['copy'] !== undefined) {
+      this.deployCopies(symbol, resource, frame);
+      return;
+    }
     const type = asString(resource['type'] ?? null, 'resource type');
     const { id, scope } = this.resourceIdOf(resource, frame);
     if (resource['existing'] === true) return;
@@ -421,6 +425,28 @@ export class ArmDeployer {
     const shortName = name.split('/').at(-1) ?? name;
     if (hasRuntimeProperties(type))
       this.runtime.set(id.toLowerCase(), runtimeProperties(type, id, shortName, location));
+  }
+
+  /**
+   * A resource loop: one instance per index, each evaluated with `copyIndex()` as its index. ARM deploys the
+   * instances in parallel unless the loop is serial, so the order here means nothing. Module loops are not modelled.
+   */
+  private deployCopies(symbol: string, resource: JsonObject, frame: Frame): void {
+    const copy = resource['copy'];
+    if (!isObject(copy)) throw new DeploymentError(`${frame.deploymentName}: ${symbol}: malformed copy`);
+    if (resource['type'] === 'Microsoft.Resources/deployments')
+      throw new DeploymentError(`${frame.deploymentName}: ${symbol}: module loops are not modelled`);
+    const count = this.evaluate(copy['count'] ?? null, frame);
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 800) {
+      throw new DeploymentError(`${frame.deploymentName}: ${symbol}: copy count ${JSON.stringify(count)}`);
+    }
+    const instance: JsonObject = Object.fromEntries(
+      Object.entries(resource).filter(([key]) => key !== 'copy'),
+    );
+    const name = asString(copy['name'] ?? null, `${symbol} copy name`);
+    for (let index = 0; index < count; index += 1) {
+      this.deployResource(symbol, instance, { ...frame, copy: { name, index } });
+    }
   }
 
   private deployModule(symbol: string, resource: JsonObject, frame: Frame, name: string, id: string): void {
@@ -698,6 +724,13 @@ export class ArmDeployer {
       }
       case 'createarray':
         return args;
+      case 'flatten': {
+        // Bicep's spread (`...list`) inside an array literal compiles to flatten(createArray(…)).
+        const [arrays] = args;
+        if (!Array.isArray(arrays) || !arrays.every(Array.isArray))
+          throw new DeploymentError('flatten() takes an array of arrays');
+        return (arrays as Json[][]).flat();
+      }
       case 'union': {
         if (args.every(Array.isArray))
           return [...new Set((args as Json[][]).flat().map((item) => JSON.stringify(item)))].map(
@@ -759,6 +792,16 @@ export class ArmDeployer {
         };
       case 'deployment':
         return { name: frame.deploymentName };
+      case 'copyindex': {
+        // copyIndex(), copyIndex(offset), copyIndex('loop'), copyIndex('loop', offset).
+        const named = typeof args[0] === 'string' ? args[0] : undefined;
+        const offset = args[named === undefined ? 0 : 1] ?? 0;
+        if (frame.copy === undefined || (named !== undefined && named !== frame.copy.name)) {
+          throw new DeploymentError(`copyIndex(${named ?? ''}) outside its loop`);
+        }
+        if (typeof offset !== 'number') throw new DeploymentError('copyIndex() offset');
+        return frame.copy.index + offset;
+      }
       default:
         throw new DeploymentError(`ARM function ${node.name}() is not modelled`);
     }

@@ -59,10 +59,14 @@ function coerce(value: Json, declaredType: string | undefined, name: string): Js
   return value;
 }
 
-/** What `azd provision` would deploy, given azd environment values on top of the sample ones. */
+/**
+ * What `azd provision` would deploy, given azd environment values on top of the sample ones, and `parameters`
+ * on top of main.parameters.json (for parameters azd does not map, as `az deployment … --parameters` would pass them).
+ */
 export function provision(
   environment: Readonly<Record<string, string>> = {},
   context: DeploymentContext = sampleContext,
+  parameters: Readonly<Record<string, Json>> = {},
 ): Deployment {
   const env = { ...sampleEnvironment, ...environment };
   const template = mainTemplate();
@@ -72,6 +76,7 @@ export function provision(
     const type = typeof declared?.['type'] === 'string' ? declared['type'].toLowerCase() : undefined;
     values[name] = coerce(typeof value === 'string' ? substitute(value, env) : value, type, name);
   }
+  Object.assign(values, parameters);
   const location = env['AZURE_LOCATION'] ?? 'westeurope';
   return new ArmDeployer(context).deploy(template, values, location);
 }
