@@ -118,6 +118,26 @@ param eventsSweepGraceSeconds int = 120
 @maxValue(720)
 param eventsSweepFirstLookbackHours int = 24
 
+@description('Optional. Attempts of one delivery to an event subscriber before it is parked.')
+@minValue(1)
+@maxValue(50)
+param eventsDeliveryMaxAttempts int = 10
+
+@description('Optional. First wait between attempts of an event delivery, in seconds; it doubles each time.')
+@minValue(1)
+@maxValue(3600)
+param eventsRetryBaseSeconds int = 60
+
+@description('Optional. Longest wait between attempts of an event delivery, in seconds.')
+@minValue(1)
+@maxValue(518400)
+param eventsRetryMaxSeconds int = 21600
+
+@description('Optional. How long one delivery to a subscriber may take, in seconds.')
+@minValue(1)
+@maxValue(120)
+param eventsDeliveryTimeoutSeconds int = 10
+
 @description('Optional. Hosts Partner Center\'s event signing certificate may be fetched from: exact host names, or suffixes written with a leading dot.')
 @minLength(1)
 param eventsCertificateHosts string[] = [
@@ -272,6 +292,22 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'EVENTS_SWEEP_FIRST_LOOKBACK_HOURS'
           value: string(eventsSweepFirstLookbackHours)
+        }
+        {
+          name: 'EVENTS_DELIVERY_MAX_ATTEMPTS'
+          value: string(eventsDeliveryMaxAttempts)
+        }
+        {
+          name: 'EVENTS_RETRY_BASE_SECONDS'
+          value: string(eventsRetryBaseSeconds)
+        }
+        {
+          name: 'EVENTS_RETRY_MAX_SECONDS'
+          value: string(eventsRetryMaxSeconds)
+        }
+        {
+          name: 'EVENTS_DELIVERY_TIMEOUT_SECONDS'
+          value: string(eventsDeliveryTimeoutSeconds)
         }
         {
           name: 'EVENTS_CERTIFICATE_HOSTS'

@@ -9,11 +9,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   configSettingNames,
+  defaultEventDeliverySettings,
   durableSettingNames,
+  eventDeliverySettingNames,
   eventSweepSettingNames,
   isWebhookSettingName,
   loadEventSweepSettings,
 } from '../../shared/config';
+import {
+  defaultCertificateHosts,
+  defaultRequiredOrganization,
+  eventSignatureSettingNames,
+} from '../../shared/event-signature';
 import { runtimeProperties, type Json } from './support/arm';
 import { compiledInfra, skipWithoutBicep } from './support/compile';
 import { appSettingsOf, deployed, identityOf, provision, single, text } from './support/deployment';
@@ -67,30 +74,15 @@ const optionalSettings: ReadonlyMap<string, string> = new Map([
   ],
 ]);
 
-// ---- MERGE POINT: event settings that code in other branches reads, and this branch's code does not yet. ------
-// events-partner-center exports `eventSignatureSettingNames` (shared/event-signature: EVENTS_CERTIFICATE_HOSTS,
-// EVENTS_TRUSTED_ROOTS, EVENTS_REQUIRED_ORGANIZATION, EVENTS_ALLOW_HTTP_CERTIFICATE_URLS); events-subscribers reads
-// EVENTS_ALLOW_PRIVATE_DESTINATIONS. When one merges, add its exported list to `readByCodeNow` below and delete its
-// names here: the test 'lists as not yet read only settings no code in this branch reads' fails until you do.
-// (Then also compare EVENTS_CERTIFICATE_HOSTS and EVENTS_REQUIRED_ORGANIZATION with the code's exported defaults
-// in 'carry the events settings …' below, instead of the literals.)
-const notYetReadByCode: readonly string[] = [
-  'EVENTS_CERTIFICATE_HOSTS',
-  'EVENTS_TRUSTED_ROOTS',
-  'EVENTS_REQUIRED_ORGANIZATION',
-  'EVENTS_ALLOW_HTTP_CERTIFICATE_URLS',
-  'EVENTS_ALLOW_PRIVATE_DESTINATIONS',
-];
-// ---- end of MERGE POINT ------------------------------------------------------------------------------------------
-
 const settings = () => appSettingsOf(single(deployed(), 'Microsoft.Web/sites'));
-/** What the code in this branch reads. */
-const readByCodeNow = new Set<string>([
+/** What the code reads. */
+const readByCode = new Set<string>([
   ...configSettingNames,
   ...durableSettingNames,
   ...eventSweepSettingNames,
+  ...eventDeliverySettingNames,
+  ...eventSignatureSettingNames,
 ]);
-const readByCode = new Set<string>([...readByCodeNow, ...notYetReadByCode]);
 
 describe('app settings contract (infra/ ↔ shared/config)', { skip: skipWithoutBicep() }, () => {
   it('sets every setting the code reads, except the local-only and the optional ones', () => {
@@ -128,14 +120,6 @@ describe('app settings contract (infra/ ↔ shared/config)', { skip: skipWithout
       assert.ok(readByCode.has(name), `${name} is still a setting of the code (else drop it from the list)`);
       assert.ok(!settings().has(name), `${name} is unset when its parameter is not given`);
     }
-  });
-
-  it('lists as not yet read only settings no code in this branch reads (see MERGE POINT)', () => {
-    assert.deepEqual(
-      notYetReadByCode.filter((name) => readByCodeNow.has(name)),
-      [],
-      'the code now reads these: add its exported list to readByCodeNow and delete them from notYetReadByCode',
-    );
   });
 
   it('keeps the platform list honest: each entry is set, and none is read by the code', () => {
@@ -190,11 +174,17 @@ describe('app setting values', { skip: skipWithoutBicep() }, () => {
     const sweep = loadEventSweepSettings({});
     assert.equal(value('EVENTS_SWEEP_GRACE_SECONDS'), String(sweep.graceMs / 1_000));
     assert.equal(value('EVENTS_SWEEP_FIRST_LOOKBACK_HOURS'), String(sweep.firstLookbackMs / 3_600_000));
-    // The code's defaults (shared/event-signature in events-partner-center: defaultCertificateHosts,
-    // defaultRequiredOrganization); literals until that branch merges (see MERGE POINT).
-    assert.equal(value('EVENTS_CERTIFICATE_HOSTS'), '.blob.core.windows.net');
-    assert.equal(value('EVENTS_REQUIRED_ORGANIZATION'), 'Microsoft Corporation');
+    assert.equal(value('EVENTS_CERTIFICATE_HOSTS'), defaultCertificateHosts.join(','));
+    assert.equal(value('EVENTS_REQUIRED_ORGANIZATION'), defaultRequiredOrganization);
     assert.equal(value('EVENTS_TRUSTED_ROOTS'), undefined);
+  });
+
+  it("carry the event delivery settings with the code's defaults", () => {
+    const delivery = defaultEventDeliverySettings;
+    assert.equal(value('EVENTS_DELIVERY_MAX_ATTEMPTS'), String(delivery.maxAttempts));
+    assert.equal(value('EVENTS_RETRY_BASE_SECONDS'), String(delivery.retryBaseMs / 1_000));
+    assert.equal(value('EVENTS_RETRY_MAX_SECONDS'), String(delivery.retryMaxMs / 1_000));
+    assert.equal(value('EVENTS_DELIVERY_TIMEOUT_SECONDS'), String(delivery.timeoutMs / 1_000));
   });
 
   it('carry the events parameters as given: the hosts as one comma list, the trusted roots only when set', () => {
