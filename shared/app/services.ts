@@ -84,7 +84,7 @@ function storageSettings(options: ServiceOptions): DurableSettings {
  * Builds Partner Center's signature check from its settings on first use; an invalid setting is a 503 problem
  * (read again on the next event), so Partner Center retries instead of losing the event.
  */
-export function lazyEventSignature(env: Readonly<Record<string, string | undefined>>): () => SignatureCheck {
+function lazyEventSignature(env: Readonly<Record<string, string | undefined>>): () => SignatureCheck {
   let verifier: SignatureCheck | undefined;
   return () => {
     if (verifier) return verifier;
@@ -200,6 +200,15 @@ export function createServices(config: FacadeConfig, options: ServiceOptions = {
 
 export type ServicesResolver = () => FacadeServices;
 
+/** The settings read on first use, beside the facade's own: storage, event signature, event delivery. */
+export function environmentOptions(env: Readonly<Record<string, string | undefined>>): ServiceOptions {
+  return {
+    durable: () => loadDurableSettings(env),
+    eventSignature: lazyEventSignature(env),
+    eventDelivery: () => loadEventDeliverySettings(env),
+  };
+}
+
 /** Builds the services from `env` on first use; a configuration error is retried on the next call. */
 export function lazyServices(
   env: Readonly<Record<string, string | undefined>>,
@@ -209,12 +218,7 @@ export function lazyServices(
   return () => {
     if (services) return services;
     try {
-      services = createServices(loadConfig(env), {
-        durable: () => loadDurableSettings(env),
-        eventSignature: lazyEventSignature(env),
-        eventDelivery: () => loadEventDeliverySettings(env),
-        ...options,
-      });
+      services = createServices(loadConfig(env), { ...environmentOptions(env), ...options });
       return services;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

@@ -83,7 +83,7 @@ export async function createSubscription(
     });
   } catch (error) {
     if (error instanceof DestinationRefusedError)
-      throw destinationRefused(field, `the ${field} ${error.message}`);
+      throw destinationRefused(field, `${field}: ${error.message}`);
     throw error;
   }
   const madeUp = input.kind === 'webhook' && input.secret === undefined ? newWebhookSecret() : undefined;

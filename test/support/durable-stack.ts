@@ -15,11 +15,11 @@ import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import type { Azurite } from '../../dev/storage/azurite';
 import {
   createServices,
-  lazyEventSignature,
+  environmentOptions,
   type FacadeServices,
   type ServiceOptions,
 } from '../../shared/app/services';
-import { loadConfig, loadDurableSettings } from '../../shared/config';
+import { loadConfig } from '../../shared/config';
 import { storageNamesFor, type StorageNames } from '../../shared/durable/names';
 
 export interface DurableFacade {
@@ -60,9 +60,8 @@ export async function startDurableFacade(
     ...options.env,
   };
   const services = createServices(loadConfig(env), {
-    durable: () => loadDurableSettings(env),
+    ...environmentOptions(env),
     durableOptions: { names },
-    eventSignature: lazyEventSignature(env),
     ...options.overrides,
   });
   const logs: string[] = [];
