@@ -5,8 +5,9 @@
  *
  * Options: --long, --in-process, --connections N (16), --duration S (4), --warmup S (1), --rounds N (3),
  * --latency-connections N (1, for the round-trip runs), --add-member-relay read-then-patch|patch-only,
- * --cold-runs N (5), --scenarios a,b (all; `async` is the asynchronous mode's acceptance and latency), --out NAME
- * (latest-node<major>). `--scenarios async` alone runs only the asynchronous mode, into bench/results/async-*.
+ * --cold-runs N (5), --scenarios a,b (all; `async` is the asynchronous mode's acceptance and latency, `events` the
+ * events hub's acknowledgement and fan-out), --out NAME (latest-node<major>). `--scenarios async` or `events` alone
+ * runs only that, into bench/results/async-* or events-*.
  */
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import {
   type ImportTiming,
 } from './cold-start';
 import { benchAsync, renderAsyncMarkdown } from './async';
+import { benchEvents, renderEventsMarkdown } from './events';
 import { countCredentialCalls } from './credential-calls';
 import { scenarios, type ScenarioName } from './fixtures';
 import type { LoadResult, PathName } from './load';
@@ -51,7 +53,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: `latest-node${process.versions.node.split('.')[0] ?? ''}` },
     scenarios: {
       type: 'string',
-      default: [...scenarios.map((scenario) => scenario.name), 'async'].join(','),
+      default: [...scenarios.map((scenario) => scenario.name), 'async', 'events'].join(','),
     },
   },
 });
@@ -258,6 +260,22 @@ async function coldStart(topology: Topology) {
 }
 
 const wantsAsync = args.scenarios.split(',').includes('async');
+const wantsEvents = args.scenarios.split(',').includes('events');
+
+/** The events hub, in its own results file: its topology (Azurite, the simulator's signing) is its own. */
+async function runEventsBench(): Promise<void> {
+  say('scenario events');
+  const result = await benchEvents({
+    connections: settings.connections,
+    durationSeconds: settings.durationSeconds * 2,
+    say,
+  });
+  await mkdir(resultsDir, { recursive: true });
+  const name = `events-${args.out}`;
+  await writeFile(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(resultsDir, `${name}.md`), renderEventsMarkdown(result));
+  say(`results: bench/results/${name}.json and .md`);
+}
 
 /** The asynchronous mode, in its own results file: its topology (Azurite, a queue consumer) is its own. */
 async function runAsyncBench(): Promise<void> {
@@ -275,8 +293,9 @@ async function runAsyncBench(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (selected.length === 0 && wantsAsync) {
-    await runAsyncBench();
+  if (selected.length === 0 && (wantsAsync || wantsEvents)) {
+    if (wantsAsync) await runAsyncBench();
+    if (wantsEvents) await runEventsBench();
     return;
   }
   const startedAt = new Date().toISOString();
@@ -331,6 +350,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${markdown}\n`);
     say(`results: bench/results/${args.out}.json and .md`);
     if (wantsAsync) await runAsyncBench();
+    if (wantsEvents) await runEventsBench();
   } finally {
     await topology.close();
   }
