@@ -9,6 +9,7 @@ import {
   type HttpFunctionOptions,
   type SetupOptions,
   type StorageQueueFunctionOptions,
+  type TimerFunctionOptions,
 } from '@azure/functions';
 import { hostedRoutes, routes } from '../../functions/routes';
 
@@ -17,8 +18,13 @@ describe('functions/index.ts', () => {
     const registered: { name: string; options: HttpFunctionOptions }[] = [];
     const setups: { options: SetupOptions; before: number }[] = [];
     const queues: { name: string; options: StorageQueueFunctionOptions }[] = [];
+    const timers: { name: string; options: TimerFunctionOptions }[] = [];
     const original = app.http;
     const originalQueue = app.storageQueue;
+    const originalTimer = app.timer;
+    app.timer = (name: string, options: TimerFunctionOptions) => {
+      timers.push({ name, options });
+    };
     app.storageQueue = <T>(name: string, options: StorageQueueFunctionOptions<T>) => {
       queues.push({ name, options: options as StorageQueueFunctionOptions });
     };
@@ -43,6 +49,7 @@ describe('functions/index.ts', () => {
     } finally {
       app.http = original;
       app.storageQueue = originalQueue;
+      app.timer = originalTimer;
       if (setupProperty) Object.defineProperty(app, 'setup', setupProperty);
       Object.assign(process.env, environment);
     }
@@ -68,9 +75,23 @@ describe('functions/index.ts', () => {
         queueName: options.queueName,
         connection: options.connection,
       })),
-      [{ name: 'operation-worker', queueName: 'referral-operations', connection: 'DURABLE_STORAGE' }],
+      [
+        { name: 'operation-worker', queueName: 'referral-operations', connection: 'DURABLE_STORAGE' },
+        // The events' worker: fan-out and deliveries (docs/events.md), on the same storage connection.
+        { name: 'event-worker', queueName: 'referral-events', connection: 'DURABLE_STORAGE' },
+      ],
     );
-    assert.equal(typeof queues[0]?.options.handler, 'function');
+    for (const { options } of queues) assert.equal(typeof options.handler, 'function');
+    // The events' reconciliation sweep: every five minutes, never on start-up (a scale-out would run it again).
+    assert.deepEqual(
+      timers.map(({ name, options }) => ({
+        name,
+        schedule: options.schedule,
+        runOnStartup: options.runOnStartup,
+      })),
+      [{ name: 'events-sweep', schedule: '0 */5 * * * *', runOnStartup: false }],
+    );
+    assert.equal(typeof timers[0]?.options.handler, 'function');
     // Streaming, set up before any function is registered: the host then passes chunked bodies through.
     assert.deepEqual(setups, [{ options: { enableHttpStream: true }, before: 0 }]);
   });
