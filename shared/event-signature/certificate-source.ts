@@ -29,6 +29,11 @@ export type CertificateFetch = (
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 /** URLs whose certificates are kept; Partner Center uses one at a time, a rotation adds a second. */
 export const MAX_CACHED_URLS = 16;
+/**
+ * Downloads of distinct URLs at once. The URL is fetched before anything proves the request is Partner Center's,
+ * so an anonymous flood of distinct allow-listed URLs must not become as many outbound downloads.
+ */
+export const MAX_CONCURRENT_DOWNLOADS = 4;
 
 export interface CertificateSourceOptions {
   readonly certificateHosts: readonly string[];
@@ -147,10 +152,18 @@ export function createCertificateSource(options: CertificateSourceOptions): Cert
       }
       const url = checkCertificateUrl(text, options.certificateHosts, options.allowHttp).href;
       const cached = cache.get(url);
-      if (cached !== undefined && cached.expiresAt > options.now()) return cached.certificates;
+      if (cached !== undefined && cached.expiresAt > options.now()) {
+        // Least recently used goes first: Partner Center's own certificate, in use, stays.
+        cache.delete(url);
+        cache.set(url, cached);
+        return cached.certificates;
+      }
       // Concurrent events share one fetch: a burst of events must not become a burst of downloads.
       let pending = inFlight.get(url);
       if (pending === undefined) {
+        if (inFlight.size >= MAX_CONCURRENT_DOWNLOADS) {
+          throw eventCertificateUnavailable('too many certificate downloads at once');
+        }
         pending = download(url).then(
           (certificates) => {
             inFlight.delete(url);

@@ -20,6 +20,7 @@ export {
 } from './settings';
 export {
   MAX_CACHED_URLS,
+  MAX_CONCURRENT_DOWNLOADS,
   MAX_CERTIFICATE_BYTES,
   type CertificateFetch,
   type CertificateResponse,

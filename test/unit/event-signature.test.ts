@@ -15,6 +15,7 @@ import {
   defaultTrustedRoots,
   loadEventSignatureSettings,
   MAX_CERTIFICATE_BYTES,
+  MAX_CONCURRENT_DOWNLOADS,
   type CertificateFetch,
   type EventSignatureOptions,
   type EventSignatureSettings,
@@ -439,6 +440,22 @@ describe('Partner Center event signature', () => {
       );
       assert.ok(Date.now() - started < 3_000, 'the timeout ends the wait');
       assert.equal(problem.retryAfterSeconds, 60);
+    });
+
+    it('more distinct certificate URLs at once than it downloads: an anonymous flood cannot fan out', async () => {
+      const check = verifier({}, { fetchTimeoutMs: 500 });
+      const waiting = Array.from({ length: MAX_CONCURRENT_DOWNLOADS }, (_unused, index) =>
+        check.verify(signed(`${httpUrl}/silent?n=${String(index)}`), body).catch((error: unknown) => error),
+      );
+      const started = Date.now();
+      await refused(
+        check.verify(signed(`${httpUrl}/silent?n=flood`), body),
+        'event-certificate-unavailable',
+        503,
+        /too many certificate downloads/,
+      );
+      assert.ok(Date.now() - started < 400, 'refused at once, not after a download');
+      await Promise.all(waiting);
     });
 
     it('a status other than 200, a redirect (never followed) and a closed port', async () => {
