@@ -5,7 +5,7 @@
 import type { ServicesResolver } from '../shared/app/services';
 import { callLogLine, startCall, type CallLog } from '../shared/call/context';
 import { ConfigError, type EventSweepSettings } from '../shared/config';
-import { sweep, type SweepReport } from '../shared/events/sweep';
+import { sweep, SWEEP_MAX_REFERRALS, type SweepReport } from '../shared/events/sweep';
 import { ProblemError } from '../shared/failures/problem';
 import { resolveCorrelationId } from '../shared/http/request';
 
@@ -29,13 +29,13 @@ export function createSweepHandler(
     try {
       const report = await sweep(
         call,
-        { events: services().events(), search: services().search },
+        { events: services().events(), search: services().search, facade: services().facade },
         settings(),
       );
       log.info(callLogLine(call, 200, { sweep: report }));
-      if (!report.complete) {
+      if (report.unread) {
         log.error(
-          `events sweep: more referrals changed since ${report.since} than one search returns; the oldest may be missed`,
+          `events sweep: more than ${String(SWEEP_MAX_REFERRALS)} referrals changed since ${report.since}; changes between ${report.unread.from} and ${report.unread.to} may not have reached subscribers`,
         );
       }
       return report;

@@ -9,15 +9,25 @@ import {
   eventOriginSchema,
   referralEventTypeSchema,
   versionKeyOf,
+  type EventOrigin,
   type ReferralEvent,
+  type ReferralEventType,
 } from './records';
 
 /** A property holds at most 64 KiB (32K UTF-16 units); a referral is split over as many as it needs. */
 const CHUNK = 30_000;
 const MAX_CHUNKS = 30;
+/** The largest referral (as JSON) an event can carry: an entity holds at most 1 MiB. */
+export const MAX_STORED_REFERRAL_CHARS = CHUNK * MAX_CHUNKS;
 
 const eventRow = (key: string): string => `evt-${key}`;
-const versionRow = (etag: string): string => `ver-${versionKeyOf(etag)}`;
+/**
+ * One row per event type, origin and version. A `referral-updated` for a version already announced is a duplicate,
+ * but a `referral-created` for it is not (its trigger must still fire), nor is someone else's change that reads a
+ * version the facade wrote (subscribers that leave out the facade's changes must still hear of it).
+ */
+const versionRow = (type: ReferralEventType, origin: EventOrigin, etag: string): string =>
+  `ver-${type}-${origin}-${versionKeyOf(etag)}`;
 const partitionOf = (referralId: string): string => referralId.toLowerCase();
 
 type Entity = Record<string, unknown>;
@@ -80,15 +90,24 @@ export class EventStore {
     }
   }
 
-  /** Whether an event for this version of the referral was stored already (by the receiver or the sweep). */
-  async announced(referralId: string, etag: string): Promise<boolean> {
+  /** The event already stored for this type, origin and version (by the receiver or the sweep), if any. */
+  async announced(
+    referralId: string,
+    type: ReferralEventType,
+    origin: EventOrigin,
+    etag: string,
+  ): Promise<string | undefined> {
     try {
-      await this.events.getEntity(partitionOf(referralId), versionRow(etag), {
-        queryOptions: { select: ['RowKey'] },
-      });
-      return true;
+      const entity = await this.events.getEntity<Entity>(
+        partitionOf(referralId),
+        versionRow(type, origin, etag),
+        {
+          queryOptions: { select: ['eventKey'] },
+        },
+      );
+      return typeof entity['eventKey'] === 'string' ? entity['eventKey'] : undefined;
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return false;
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw error;
     }
   }
@@ -96,7 +115,8 @@ export class EventStore {
   /** Stores the event and its version together; `duplicate` when either is known already. */
   async record(event: ReferralEvent): Promise<RecordResult> {
     const referral = JSON.stringify(event.referral);
-    if (referral.length > CHUNK * MAX_CHUNKS) throw new RangeError('the referral is too large to store');
+    if (referral.length > MAX_STORED_REFERRAL_CHARS)
+      throw new RangeError('the referral is too large to store');
     const partitionKey = partitionOf(event.referralId);
     const row: Entity = {
       partitionKey,
@@ -118,7 +138,10 @@ export class EventStore {
       } else {
         await this.events.submitTransaction([
           ['create', row as Entity & { partitionKey: string; rowKey: string }],
-          ['create', { partitionKey, rowKey: versionRow(event.etag), eventKey: event.id }],
+          [
+            'create',
+            { partitionKey, rowKey: versionRow(event.type, event.origin, event.etag), eventKey: event.id },
+          ],
         ]);
       }
       return 'recorded';

@@ -6,14 +6,13 @@
  */
 import { z } from 'zod';
 import type { CallContext } from '../call/context';
-import { eventReferralUnavailable } from '../failures/failure-map';
-import { ProblemError, type RenderedResponse } from '../failures/problem';
+import type { RenderedResponse } from '../failures/problem';
 import type { ReferralsFacade } from '../facade/referrals-facade';
-import { etagPropertyOf } from '../facade/referral-replies';
 import { announce, resumeFanOut } from './announce';
 import type { Events } from './events';
 import { parseNotification } from './notification';
-import { eventKeyOf, referralEventTypeSchema, TEST_EVENT, type ReferralEvent } from './records';
+import { readCurrentReferral } from './read-referral';
+import { eventKeyOf, referralEventTypeSchema, TEST_EVENT } from './records';
 
 /** What the receiver needs of the signature check (shared/event-signature implements it). */
 export interface SignatureCheck {
@@ -58,25 +57,6 @@ function receipt(
   };
 }
 
-/** The referral as Partner Center has it now; undefined when it no longer exists (or is not ours to read). */
-async function readReferral(
-  call: CallContext,
-  facade: ReferralsFacade,
-  referralId: string,
-): Promise<{ referral: ReferralEvent['referral']; etag?: string } | undefined> {
-  let answer: RenderedResponse;
-  try {
-    answer = await facade.get(call, referralId);
-  } catch (error) {
-    if (!(error instanceof ProblemError)) throw error;
-    if (error.problem.kind === 'referral-not-found') return undefined;
-    throw eventReferralUnavailable(error);
-  }
-  const referral = JSON.parse(answer.body ?? '{}') as ReferralEvent['referral'];
-  const etag = etagPropertyOf(referral) ?? answer.headers['ETag'];
-  return { referral, ...(etag === undefined ? {} : { etag }) };
-}
-
 export async function receivePartnerCenterEvent(
   call: CallContext,
   dependencies: ReceiverDependencies,
@@ -111,7 +91,7 @@ export async function receivePartnerCenterEvent(
       return receipt(call, 'duplicate', { eventId: knownKey, referralId });
     }
   }
-  const current = await readReferral(call, dependencies.facade, referralId);
+  const current = await readCurrentReferral(call, dependencies.facade, referralId);
   if (current === undefined) {
     return receipt(call, 'ignored', {
       referralId,
@@ -125,6 +105,7 @@ export async function receivePartnerCenterEvent(
     type: type.data,
     referralId,
     changedAt,
+    ...(notification.changedAt === undefined ? {} : { announcedAt: notification.changedAt }),
     ...(knownKey === undefined
       ? { eventKey: eventKeyOf(type.data, referralId, `etag:${current.etag ?? changedAt}`) }
       : { eventKey: knownKey }),
@@ -132,7 +113,15 @@ export async function receivePartnerCenterEvent(
     ...(current.etag === undefined ? {} : { etag: current.etag }),
     detectedBy: 'event',
   });
-  return announced.kind === 'recorded'
-    ? receipt(call, 'accepted', { eventId: announced.event.id, referralId })
-    : receipt(call, 'duplicate', { eventId: announced.eventKey, referralId });
+  switch (announced.kind) {
+    case 'recorded':
+      return receipt(call, 'accepted', { eventId: announced.event.id, referralId });
+    case 'duplicate':
+      return receipt(call, 'duplicate', { eventId: announced.eventKey, referralId });
+    case 'too-large':
+      return receipt(call, 'ignored', {
+        referralId,
+        reason: 'the referral is too large to carry in an event',
+      });
+  }
 }

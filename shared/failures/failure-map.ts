@@ -550,6 +550,13 @@ export const eventReferralUnavailable = (cause: ProblemError): ProblemError =>
     detail: `Nothing was stored: the referral could not be read (${cause.problem.kind}: ${cause.problem.title}). Partner Center sends the event again.`,
   });
 
+/** Stored, not yet fanned out: the sender's next delivery (a duplicate) or the next sweep queues the fan-out. */
+export const eventFanOutUnqueued = (): ProblemError =>
+  new ProblemError('storage-unavailable', {
+    detail:
+      'The event was stored, but its fan-out could not be queued: the storage queue did not answer. Send it again: a duplicate of a stored event queues its fan-out; the sweep also does for the changes it finds.',
+  });
+
 export const invalidEvent = (detail: string, errors: readonly FieldError[] = []): ProblemError =>
   new ProblemError('event-invalid', { detail, errors });
 

@@ -133,8 +133,22 @@ describe('the event store (Azurite)', () => {
       undefined,
       'nothing of the refused one was written',
     );
-    assert.equal(await store.announced(ID, 'v1'), true);
-    assert.equal(await store.announced(ID, '"v2"'), false);
+    assert.equal(
+      await store.announced(ID, 'referral-updated', 'partner-center', 'v1'),
+      key,
+      'the version names the stored event',
+    );
+    assert.equal(await store.announced(ID, 'referral-updated', 'partner-center', '"v2"'), undefined);
+    assert.equal(
+      await store.announced(ID, 'referral-created', 'partner-center', '"v1"'),
+      undefined,
+      'a referral-created for the version is another event: its trigger must still fire',
+    );
+    assert.equal(
+      await store.announced(ID, 'referral-updated', 'facade', '"v1"'),
+      undefined,
+      "the facade's own change of a version is another event than someone else's",
+    );
     assert.equal(await store.record(eventFor('key-for-v2', '"v2"')), 'recorded');
   });
 

@@ -16,7 +16,7 @@ import { startAzurite, type Azurite } from '../../dev/storage/azurite';
 import { createSweepHandler } from '../../functions/sweep-handler';
 import { decodeMessage } from '../../shared/durable/work-queue';
 import { eventStorageNamesFor } from '../../shared/events/names';
-import { eventMessageSchema, type FanOutMessage } from '../../shared/events/records';
+import { eventMessageSchema, type FanOutMessage, type ReferralEvent } from '../../shared/events/records';
 import { call } from '../support/http';
 import { startDurableFacade, uniqueNames, type DurableFacade } from '../support/durable-stack';
 
@@ -212,6 +212,98 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
     assert.ok((statuses[0] ?? 0) >= 500, 'a 5xx: Partner Center sends it again');
     assert.equal(statuses[1], 200);
     assert.equal((await drainFanOuts()).length, 1);
+  });
+
+  it("delivers a colleague's change as partner-center even when its notification reads the facade's later write", async () => {
+    simulator.events.pause();
+    simulator.modify(ID, (referral) => {
+      referral['details'] = { ...(referral['details'] as object), notes: 'a colleague, first' };
+    });
+    await simulator.events.flush();
+    const late = simulator.events.deliveries()[0]?.event;
+    assert.ok(late, "the colleague's notification, parked for now");
+    simulator.events.resume();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const write = await call(`${facade.api}/referrals/${ID}/update-details`, {
+      body: { notes: 'the CRM, later' },
+    });
+    assert.equal(write.status, 204);
+    await simulator.events.flush();
+    const [own] = await drainFanOuts();
+    assert.equal((await storedEvent(own))?.origin, 'facade');
+
+    // The colleague's notification now arrives: it reads the facade's version, but it is not the facade's change.
+    const body = JSON.stringify(late);
+    const answer = await call(receiver, { headers: simulator.events.sign(body).headers, body });
+    assert.equal((answer.json as { status: string }).status, 'accepted', answer.text);
+    const [colleague] = await drainFanOuts();
+    const event = await storedEvent(colleague);
+    assert.equal(event?.origin, 'partner-center', 'a subscriber leaving out the facade still hears of it');
+    assert.equal(event?.etag, simulator.referral(ID)?.eTag);
+  });
+
+  it('queues the fan-out of an event stored by an attempt that failed before queueing it, on the next sweep', async () => {
+    simulator.modify(ID, (referral) => {
+      referral['details'] = { ...(referral['details'] as object), notes: 'stored, never fanned out' };
+    });
+    const { store } = await facade.services.events().backend();
+    const referral = simulator.referral(ID);
+    assert.ok(referral);
+    // What an attempt leaves behind when the queue fails right after the table write.
+    assert.equal(
+      await store.record({
+        id: 'stored-by-a-failed-attempt',
+        type: 'referral-updated',
+        referralId: ID,
+        changedAt: String(referral['updatedDateTime']),
+        receivedAt: new Date().toISOString(),
+        origin: 'partner-center',
+        detectedBy: 'event',
+        etag: referral.eTag,
+        referral: referral as ReferralEvent['referral'],
+      }),
+      'recorded',
+    );
+    // Partner Center's notification of that change is a duplicate of the stored event, and queues its fan-out.
+    await simulator.events.flush();
+    assert.deepEqual(
+      (await drainFanOuts()).map((message) => message.eventKey),
+      ['stored-by-a-failed-attempt'],
+    );
+    assert.equal(await store.fanOutPending(ID, 'stored-by-a-failed-attempt'), false);
+
+    // Without a notification, the sweep finds the stored version and queues what is pending.
+    simulator.modify(ID, (next) => {
+      next['details'] = { ...(next['details'] as object), notes: 'again, the queue failing' };
+    });
+    const again = simulator.referral(ID);
+    assert.ok(again);
+    simulator.events.pause();
+    await store.record({
+      id: 'another-failed-attempt',
+      type: 'referral-updated',
+      referralId: ID,
+      changedAt: String(again['updatedDateTime']),
+      receivedAt: new Date().toISOString(),
+      origin: 'partner-center',
+      detectedBy: 'event',
+      etag: again.eTag,
+      referral: again as ReferralEvent['referral'],
+    });
+    await simulator.events.flush();
+    simulator.events.resume();
+    const sweep = createSweepHandler(
+      () => facade.services,
+      () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
+    );
+    const report = await sweep(log);
+    assert.equal(report?.announced, 0, 'the version is known');
+    const fanOuts = await drainFanOuts();
+    assert.deepEqual(
+      fanOuts.map((message) => message.eventKey),
+      ['another-failed-attempt'],
+    );
   });
 
   it('recovers a delivery Partner Center parked after ten attempts through the sweep, once', async () => {
