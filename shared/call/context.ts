@@ -23,6 +23,11 @@ export interface CallContext {
    * configured deadline, and shared by every upstream request the call makes.
    */
   deadline?: number;
+  /**
+   * The most the call may spend upstream when that is less than the configured deadline: a sender that waits
+   * only seconds for its answer (Partner Center's events) sets it before the first upstream request.
+   */
+  budgetMs?: number;
   /** Upstream requests actually sent (a call that got no token sent none). */
   upstreamAttempts: number;
   /** Partner Center's status on the last request it answered. */

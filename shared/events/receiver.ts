@@ -14,6 +14,9 @@ import { parseNotification } from './notification';
 import { readCurrentReferral } from './read-referral';
 import { eventKeyOf, referralEventTypeSchema, TEST_EVENT } from './records';
 
+/** The most the receiver spends reading the referral, retries included. */
+export const RECEIVER_READ_BUDGET_MS = 8_000;
+
 /** What the receiver needs of the signature check (shared/event-signature implements it). */
 export interface SignatureCheck {
   verify(header: (name: string) => string | undefined, body: Uint8Array): Promise<void>;
@@ -91,6 +94,9 @@ export async function receivePartnerCenterEvent(
       return receipt(call, 'duplicate', { eventId: knownKey, referralId });
     }
   }
+  // Webhook senders wait about 10 s (GitHub's figure; Partner Center's is not documented): past this the read
+  // fails with a 503 and Partner Center tries again, instead of the sender giving up on a slow answer.
+  call.budgetMs = RECEIVER_READ_BUDGET_MS;
   const current = await readCurrentReferral(call, dependencies.facade, referralId);
   if (current === undefined) {
     return receipt(call, 'ignored', {

@@ -81,7 +81,7 @@ export class RetryingRelay {
 
   /** Sends `request` for `call`; the first request a call sends fixes the call's deadline. */
   async send(call: CallContext, request: UpstreamCall, options: RelayOptions): Promise<RelayResult> {
-    call.deadline ??= this.clock.now() + this.policy.deadlineMs;
+    call.deadline ??= this.clock.now() + Math.min(this.policy.deadlineMs, call.budgetMs ?? Infinity);
     const deadline = call.deadline;
     const isWrite = request.method !== 'GET';
     let mayHaveApplied = false;

@@ -18,6 +18,7 @@ import { decodeMessage } from '../../shared/durable/work-queue';
 import { eventStorageNamesFor } from '../../shared/events/names';
 import { eventMessageSchema, type FanOutMessage, type ReferralEvent } from '../../shared/events/records';
 import { call } from '../support/http';
+import { virtualClock } from '../support/virtual-clock';
 import { startDurableFacade, uniqueNames, type DurableFacade } from '../support/durable-stack';
 
 const ID = seededIds.active;
@@ -304,6 +305,45 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
       fanOuts.map((message) => message.eventKey),
       ['another-failed-attempt'],
     );
+  });
+
+  it('spends at most 8 s reading the referral, then answers 503 so Partner Center tries again', async () => {
+    const clock = virtualClock();
+    const quick = await startDurableFacade(azurite, simulator, accessToken, uniqueNames(), {
+      env: {
+        EVENTS_TRUSTED_ROOTS: simulator.events.testCaPem,
+        EVENTS_CERTIFICATE_HOSTS: '127.0.0.1',
+        EVENTS_ALLOW_HTTP_CERTIFICATE_URLS: 'true',
+      },
+      overrides: {
+        clock,
+        eventsOptions: { names: eventStorageNamesFor(`q${randomBytes(5).toString('hex')}`) },
+      },
+      consume: false,
+    });
+    try {
+      simulator.injectFaults((target) =>
+        target.method === 'GET'
+          ? { kind: 'status', status: 429, headers: { 'Retry-After': '5' } }
+          : undefined,
+      );
+      const body = JSON.stringify({
+        EventName: 'referral-updated',
+        ResourceUri: `https://api.partnercenter.microsoft.com/engagements/v1/referrals/${ID}`,
+        ResourceChangeUtcDate: new Date().toISOString(),
+      });
+      const answer = await call(`${quick.api}/events/partner-center`, {
+        headers: simulator.events.sign(body).headers,
+        body,
+      });
+      assert.equal(answer.status, 503);
+      assert.equal((answer.json as { type: string }).type.endsWith(':event-referral-unavailable'), true);
+      // One wait of 5 s fits in the receiver's 8 s; a second would not. A caller's GET waits until 60 s.
+      assert.deepEqual(clock.sleeps, [5_000]);
+    } finally {
+      simulator.clearFaults();
+      await quick.close();
+    }
   });
 
   it('recovers a delivery Partner Center parked after ten attempts through the sweep, once', async () => {
