@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { destinationRefused, subscriptionDisabled, subscriptionNotFound } from '../failures/failure-map';
 import type { EventsBackend } from './backend';
 import { checkDestination, DeliveryClient, DestinationRefusedError } from './destination';
-import { DeliveryStore, deliveryViewOf } from './delivery-store';
+import { DeliveryStore, deliveryViewOf, type DeliveryRow } from './delivery-store';
 import type { Events } from './events';
 import {
   SUBSCRIPTION_ID_PATTERN,
@@ -188,6 +188,19 @@ const REPLAY_LIMIT = 1_000;
  * Each starts a fresh round of attempts; the webhook-id stays the same, so a receiver that already has one can
  * tell.
  */
+/** A delivery on its way shows activity at least this often; quieter than this, its message is gone. */
+export const STRANDED_AFTER_MS = 15 * 60_000;
+
+function isStranded(row: DeliveryRow, now: number): boolean {
+  const lastActivity = Math.max(
+    row.nextAttemptAt,
+    row.leaseUntil,
+    Date.parse(row.receivedAt) || 0,
+    ...row.log.map((attempt) => Date.parse(attempt.at) || 0),
+  );
+  return lastActivity < now - STRANDED_AFTER_MS;
+}
+
 export async function replayDeliveries(
   events: Events,
   rawId: string | undefined,
@@ -205,9 +218,12 @@ export async function replayDeliveries(
       top: REPLAY_LIMIT,
     });
     let replayed = 0;
+    const now = events.now();
     for (const row of rows) {
-      // Rows on their way are left to their own round: replaying them would only race it.
-      if (row.state === 'pending' || row.state === 'retrying' || row.state === 'cancelled') continue;
+      if (row.state === 'cancelled') continue;
+      // Rows on their way are left to their own round (replaying them would only race it), unless the round is
+      // long overdue: its message was lost (a failed send, the poison queue) and nothing else would ever run it.
+      if ((row.state === 'pending' || row.state === 'retrying') && !isStranded(row, now)) continue;
       const changed = await deliveries.change(row, {
         state: 'pending',
         attempts: 0,

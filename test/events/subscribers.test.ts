@@ -11,7 +11,10 @@ import { Webhook } from 'standardwebhooks';
 import { startAzurite, type Azurite } from '../../dev/storage/azurite';
 import type { LookupAddress } from 'node:dns';
 import { isPublicAddress } from '../../shared/events/destination';
-import { createSubscription } from '../../shared/events/subscribers';
+import { startCall } from '../../shared/call/context';
+import { handleEventMessage } from '../../shared/events/delivery';
+import { createEvents } from '../../shared/events/events';
+import { createSubscription, replayDeliveries, STRANDED_AFTER_MS } from '../../shared/events/subscribers';
 import { call } from '../support/http';
 import {
   publish,
@@ -415,5 +418,72 @@ describe('the destination policy', () => {
     for (const address of ['203.0.113.10', '20.50.2.1', '172.32.0.1', '2001:db8::1', '::ffff:20.50.2.1']) {
       assert.equal(isPublicAddress(address), true, address);
     }
+  });
+});
+
+describe('replaying a delivery whose message was lost', () => {
+  let azurite: Azurite;
+  let facade: EventsFacade;
+  let receiver: Receiver;
+
+  before(async () => {
+    azurite = await startAzurite();
+    receiver = await startReceiver();
+    // No consumer: the test runs the fan-out itself, then drops the deliver message it queued, as a failed send
+    // or the poison queue would.
+    facade = await startEventsFacade(azurite, { allowPrivateDestinations: true }, { consume: false });
+  });
+  after(async () => {
+    await facade.close();
+    await receiver.close();
+    await azurite.close();
+  });
+
+  it('leaves a delivery on its way alone, and replays it once it is long overdue', async () => {
+    const events = facade.services.events();
+    const { subscription } = await createSubscription(events, {
+      kind: 'webhook',
+      url: `${receiver.url}/lost`,
+    });
+    const event = await publish(facade);
+    const backend = await events.backend();
+    await backend.clients.queue.clearMessages();
+    const call = startCall({
+      correlationId: 'c',
+      route: 'test',
+      method: 'QUEUE',
+      log: { info: () => undefined, error: () => undefined },
+    });
+    await handleEventMessage(
+      events,
+      { kind: 'fan-out', referralId: event.referralId, eventKey: event.id },
+      call,
+    );
+    await backend.clients.queue.clearMessages(); // the deliver message is lost
+    const window = {
+      from: new Date(Date.now() - 3_600_000).toISOString(),
+      to: new Date(Date.now() + 3_600_000).toISOString(),
+      state: 'all' as const,
+    };
+    assert.deepEqual(await replayDeliveries(events, subscription.id, window), {
+      replayed: 0,
+      complete: true,
+    });
+
+    const later = createEvents(
+      {
+        connection: { kind: 'connection-string', connectionString: azurite.connectionString },
+        retry: { maxAttempts: 1, baseMs: 1, maxMs: 1 },
+      },
+      {
+        names: backend.clients.names,
+        now: () => Date.now() + STRANDED_AFTER_MS + 60_000,
+        delivery: events.delivery,
+        resolve: events.resolve,
+      },
+    );
+    assert.deepEqual(await replayDeliveries(later, subscription.id, window), { replayed: 1, complete: true });
+    const queued = await backend.clients.queue.peekMessages({ numberOfMessages: 32 });
+    assert.equal(queued.peekedMessageItems.length, 1, 'one deliver message, for the stranded row');
   });
 });
