@@ -6,7 +6,7 @@ import type { ServicesResolver } from '../shared/app/services';
 import { callLogLine, startCall, type CallContext, type CallLog } from '../shared/call/context';
 import { prepareCreate, preparePatch, prepareSync } from '../shared/facade/prepare-patch';
 import { internalError, methodNotAllowed, routeNotFound } from '../shared/failures/failure-map';
-import { ProblemError, renderProblem, type RenderedResponse } from '../shared/failures/problem';
+import { ProblemError, renderJson, renderProblem, type RenderedResponse } from '../shared/failures/problem';
 import { checkOperations, checkReadiness } from '../shared/health/readiness';
 import { checkOperationId, operationStateSchema } from '../shared/durable/operations';
 import { normalizeIfMatch, refuseUnsupportedPreconditions } from '../shared/http/etag';
@@ -78,11 +78,7 @@ const jsonAnswer = (
   status: number,
   body: unknown,
   extra: Record<string, string> = {},
-) => ({
-  status,
-  headers: { 'Content-Type': 'application/json', 'MS-CorrelationId': call.correlationId, ...extra },
-  body: JSON.stringify(body),
-});
+): RenderedResponse => renderJson(call.correlationId, status, body, extra);
 
 function operationState(raw: string | undefined) {
   const parsed = operationStateSchema.safeParse(raw ?? 'failed');

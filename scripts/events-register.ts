@@ -9,6 +9,7 @@
  * printed. Exit codes: 0 done, 1 failed, 2 refused (usage, unsupported events, a replacement not confirmed
  * without a terminal).
  */
+import { referralEventTypes, TEST_EVENT } from '../shared/events/records';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -27,13 +28,7 @@ export const DEFAULT_EVENTS_BASE_URL = 'https://api.partnercenter.microsoft.com/
  */
 export const DEFAULT_EVENTS_TOKEN_SCOPE = 'https://api.partnercenter.microsoft.com/.default';
 /** Asked for when --events is not given: every referral event the API lists, and test-created for --validate. */
-export const DEFAULT_EVENTS = [
-  'referral-created',
-  'referral-updated',
-  'related-referral-created',
-  'related-referral-updated',
-  'test-created',
-] as const;
+export const DEFAULT_EVENTS = [...referralEventTypes, TEST_EVENT] as const;
 
 export interface RegisterIo {
   readonly env: Readonly<Record<string, string | undefined>>;

@@ -5,16 +5,11 @@
  * must cope with it, not depend on it.
  */
 import { randomUUID } from 'node:crypto';
+import { referralEventTypes, TEST_EVENT } from '../../shared/events/records';
 import { simulatorSigningChain, type SigningChain } from './test-ca';
 
-/** §3: the referral events, plus `test-created` for validation events. */
-export const supportedEvents = [
-  'referral-created',
-  'referral-updated',
-  'related-referral-created',
-  'related-referral-updated',
-  'test-created',
-] as const;
+/** §3: the referral events (the facade's own list of them), plus `test-created` for validation events. */
+export const supportedEvents = [...referralEventTypes, TEST_EVENT] as const;
 export type PartnerCenterEventName = (typeof supportedEvents)[number];
 
 /** §3 / §8: the payload carries no referral data and no event id. */

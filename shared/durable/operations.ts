@@ -9,7 +9,7 @@ import type { CallContext } from '../call/context';
 import type { DurableSettings } from '../config';
 import type { ReferralsFacade, ReferralWrite } from '../facade/referrals-facade';
 import { operationNotFound, storageUnavailable } from '../failures/failure-map';
-import { ProblemError, type RenderedResponse } from '../failures/problem';
+import { ProblemError, renderJson, type RenderedResponse } from '../failures/problem';
 import type { Backend } from './backend';
 import { defaultStorageNames, type StorageNames } from './names';
 import type { IdempotencyClaim } from './operation-store';
@@ -123,11 +123,7 @@ const json = (
   status: number,
   body: unknown,
   extra: Record<string, string> = {},
-): RenderedResponse => ({
-  status,
-  headers: { 'Content-Type': 'application/json', 'MS-CorrelationId': call.correlationId, ...extra },
-  body: JSON.stringify(body),
-});
+): RenderedResponse => renderJson(call.correlationId, status, body, extra);
 
 /** The same request, as far as a key is concerned: the same validated write through the same route. */
 const fingerprint = (route: string, write: ReferralWrite): string =>

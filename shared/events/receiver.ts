@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { CallContext } from '../call/context';
-import type { RenderedResponse } from '../failures/problem';
+import { renderJson, type RenderedResponse } from '../failures/problem';
 import type { ReferralsFacade } from '../facade/referrals-facade';
 import { announce, resumeFanOut } from './announce';
 import type { Events } from './events';
@@ -53,11 +53,7 @@ function receipt(
   status: ReceiptStatus,
   details: { eventId?: string; referralId?: string; reason?: string },
 ): RenderedResponse {
-  return {
-    status: 200,
-    headers: { 'Content-Type': 'application/json', 'MS-CorrelationId': call.correlationId },
-    body: JSON.stringify({ status, ...details }),
-  };
+  return renderJson(call.correlationId, 200, { status, ...details });
 }
 
 export async function receivePartnerCenterEvent(

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { CallContext } from '../call/context';
 import { invalidRequest } from '../failures/failure-map';
 import { toFieldErrors } from '../failures/field-errors';
-import type { RenderedResponse } from '../failures/problem';
+import { renderJson, type RenderedResponse } from '../failures/problem';
 import type { Events } from './events';
 import {
   deliveryListQuerySchema,
@@ -29,22 +29,14 @@ import {
 /** Where a subscription lives in this API: absolute, on the host the caller used. */
 export type SubscriptionUrl = (subscriptionId: string) => string;
 
+// Answers may carry a secret made up for the caller, or say who subscribes to what.
 const answer = (
   call: CallContext,
   status: number,
   body: unknown,
   extra: Record<string, string> = {},
-): RenderedResponse => ({
-  status,
-  headers: {
-    'Content-Type': 'application/json',
-    'MS-CorrelationId': call.correlationId,
-    // Answers may carry a secret made up for the caller, or say who subscribes to what.
-    'Cache-Control': 'no-store',
-    ...extra,
-  },
-  body: JSON.stringify(body),
-});
+): RenderedResponse =>
+  renderJson(call.correlationId, status, body, { 'Cache-Control': 'no-store', ...extra });
 
 function parsed<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): z.output<S> {
   const result = schema.safeParse(value);

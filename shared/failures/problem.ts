@@ -113,6 +113,20 @@ export interface RenderedResponse {
   readonly body?: string;
 }
 
+/** A JSON answer with the call's correlation id: the one way every success body is rendered. */
+export function renderJson(
+  correlationId: string,
+  status: number,
+  body: unknown,
+  extra: Readonly<Record<string, string>> = {},
+): RenderedResponse {
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json', 'MS-CorrelationId': correlationId, ...extra },
+    body: JSON.stringify(body),
+  };
+}
+
 export function renderProblem(init: ProblemInit, correlationId: string): RenderedResponse {
   const problem: Problem = {
     type: PROBLEM_TYPE_BASE + init.kind,

@@ -14,9 +14,12 @@ import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { makeSigningChain } from '../../dev/simulator/test-ca';
 import { startAzurite, type Azurite } from '../../dev/storage/azurite';
 import { createSweepHandler } from '../../functions/sweep-handler';
-import { decodeMessage } from '../../shared/durable/work-queue';
-import { eventStorageNamesFor } from '../../shared/events/names';
-import { eventMessageSchema, type FanOutMessage, type ReferralEvent } from '../../shared/events/records';
+import type { FanOutMessage, ReferralEvent } from '../../shared/events/records';
+import {
+  drainFanOuts as drainEvents,
+  isolatedEventNames,
+  trustingSimulatorEvents,
+} from '../support/events-stack';
 import { call } from '../support/http';
 import { virtualClock } from '../support/virtual-clock';
 import { startDurableFacade, uniqueNames, type DurableFacade } from '../support/durable-stack';
@@ -31,20 +34,7 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
   let receiver = '';
   const log = { info: () => undefined, error: () => undefined };
 
-  /** Every fan-out message on the events queue, taken off it. */
-  async function drainFanOuts(): Promise<FanOutMessage[]> {
-    const { clients } = await facade.services.events().backend();
-    const messages: FanOutMessage[] = [];
-    for (;;) {
-      const received = await clients.queue.receiveMessages({ numberOfMessages: 32 });
-      if (received.receivedMessageItems.length === 0) return messages;
-      for (const item of received.receivedMessageItems) {
-        const message = eventMessageSchema.parse(decodeMessage(item.messageText));
-        if (message.kind === 'fan-out') messages.push(message);
-        await clients.queue.deleteMessage(item.messageId, item.popReceipt);
-      }
-    }
-  }
+  const drainFanOuts = () => drainEvents(facade.services);
 
   const storedEvent = async (message: FanOutMessage | undefined) => {
     assert.ok(message, 'a fan-out message');
@@ -72,12 +62,8 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
     await facade?.close();
     simulator.reset();
     facade = await startDurableFacade(azurite, simulator, accessToken, uniqueNames(), {
-      env: {
-        EVENTS_TRUSTED_ROOTS: simulator.events.testCaPem,
-        EVENTS_CERTIFICATE_HOSTS: '127.0.0.1',
-        EVENTS_ALLOW_HTTP_CERTIFICATE_URLS: 'true',
-      },
-      overrides: { eventsOptions: { names: eventStorageNamesFor(`r${randomBytes(5).toString('hex')}`) } },
+      env: trustingSimulatorEvents(simulator),
+      overrides: { eventsOptions: { names: isolatedEventNames() } },
       consume: false,
     });
     receiver = `${facade.api}/events/partner-center`;
@@ -310,14 +296,10 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
   it('spends at most 8 s reading the referral, then answers 503 so Partner Center tries again', async () => {
     const clock = virtualClock();
     const quick = await startDurableFacade(azurite, simulator, accessToken, uniqueNames(), {
-      env: {
-        EVENTS_TRUSTED_ROOTS: simulator.events.testCaPem,
-        EVENTS_CERTIFICATE_HOSTS: '127.0.0.1',
-        EVENTS_ALLOW_HTTP_CERTIFICATE_URLS: 'true',
-      },
+      env: trustingSimulatorEvents(simulator),
       overrides: {
         clock,
-        eventsOptions: { names: eventStorageNamesFor(`q${randomBytes(5).toString('hex')}`) },
+        eventsOptions: { names: isolatedEventNames() },
       },
       consume: false,
     });

@@ -4,15 +4,12 @@
  * writes that wrote nothing claim no version.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { seededIds } from '../../dev/simulator/seed';
 import type { Simulator } from '../../dev/simulator/server';
 import { startAzurite, type Azurite } from '../../dev/storage/azurite';
 import { createSweepHandler } from '../../functions/sweep-handler';
-import { decodeMessage } from '../../shared/durable/work-queue';
-import { eventStorageNamesFor } from '../../shared/events/names';
-import { eventMessageSchema, type EventMessage } from '../../shared/events/records';
+import { drainEventQueue as drainEvents, isolatedEventNames } from '../support/events-stack';
 import { call } from '../support/http';
 import {
   startDurableFacade,
@@ -36,19 +33,7 @@ describe('events: the reconciliation sweep and the loop guard (Azurite)', () => 
     () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
   );
 
-  /** Every message on the events queue, taken off it. */
-  async function drainEventQueue(): Promise<EventMessage[]> {
-    const { clients } = await facade.services.events().backend();
-    const messages: EventMessage[] = [];
-    for (;;) {
-      const received = await clients.queue.receiveMessages({ numberOfMessages: 32 });
-      if (received.receivedMessageItems.length === 0) return messages;
-      for (const item of received.receivedMessageItems) {
-        messages.push(eventMessageSchema.parse(decodeMessage(item.messageText)));
-        await clients.queue.deleteMessage(item.messageId, item.popReceipt);
-      }
-    }
-  }
+  const drainEventQueue = () => drainEvents(facade.services);
 
   before(async () => {
     azurite = await startAzurite();
@@ -58,7 +43,7 @@ describe('events: the reconciliation sweep and the loop guard (Azurite)', () => 
     await facade?.close();
     simulator.reset();
     facade = await startDurableFacade(azurite, simulator, accessToken, uniqueNames(), {
-      overrides: { eventsOptions: { names: eventStorageNamesFor(`e${randomBytes(5).toString('hex')}`) } },
+      overrides: { eventsOptions: { names: isolatedEventNames() } },
       consume: false,
     });
   });

@@ -15,9 +15,14 @@ import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { startAzurite, type Azurite } from '../../dev/storage/azurite';
 import { createEventQueueHandler } from '../../functions/event-queue-handler';
 import { createSweepHandler } from '../../functions/sweep-handler';
-import { eventStorageNamesFor } from '../../shared/events/names';
 import type { ReferralEvent } from '../../shared/events/records';
-import { startReceiver, until, type Receiver } from '../support/events-stack';
+import {
+  isolatedEventNames,
+  startReceiver,
+  trustingSimulatorEvents,
+  until,
+  type Receiver,
+} from '../support/events-stack';
 import { call } from '../support/http';
 import { startDurableFacade, uniqueNames, type DurableFacade } from '../support/durable-stack';
 
@@ -50,13 +55,8 @@ describe('events: Partner Center → receiver → subscribers, the whole loop (A
     azurite = await startAzurite();
     simulator = await startSimulator({ accessToken, eventRetryDelayMs: 5 });
     facade = await startDurableFacade(azurite, simulator, accessToken, uniqueNames(), {
-      env: {
-        EVENTS_TRUSTED_ROOTS: simulator.events.testCaPem,
-        EVENTS_CERTIFICATE_HOSTS: '127.0.0.1',
-        EVENTS_ALLOW_HTTP_CERTIFICATE_URLS: 'true',
-        EVENTS_ALLOW_PRIVATE_DESTINATIONS: 'true',
-      },
-      overrides: { eventsOptions: { names: eventStorageNamesFor(`w${randomBytes(5).toString('hex')}`) } },
+      env: { ...trustingSimulatorEvents(simulator), EVENTS_ALLOW_PRIVATE_DESTINATIONS: 'true' },
+      overrides: { eventsOptions: { names: isolatedEventNames() } },
       consume: false,
     });
     consumer = startQueueConsumer({

@@ -11,6 +11,7 @@ import { startQueueConsumer, type QueueConsumer } from '../../dev/host/queue-con
 import { closeServer, flatHeaders, listen, readBody } from '../../dev/node-http';
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
 import { seedReferrals } from '../../dev/simulator/seed';
+import type { Simulator } from '../../dev/simulator/server';
 import type { Azurite } from '../../dev/storage/azurite';
 import { createServices, type FacadeServices } from '../../shared/app/services';
 import {
@@ -20,9 +21,13 @@ import {
   type EventDeliverySettings,
 } from '../../shared/config';
 import type { Resolver } from '../../shared/events/destination';
-import { eventStorageNamesFor } from '../../shared/events/names';
+import { decodeMessage } from '../../shared/durable/work-queue';
+import { eventStorageNamesFor, type EventStorageNames } from '../../shared/events/names';
 import {
   eventKeyOf,
+  eventMessageSchema,
+  type EventMessage,
+  type FanOutMessage,
   type EventOrigin,
   type ReferralEvent,
   type ReferralEventType,
@@ -49,7 +54,7 @@ export async function startEventsFacade(
   const services = createServices(loadConfig(env), {
     durable: () => loadDurableSettings(env),
     eventsOptions: {
-      names: eventStorageNamesFor(`e${randomBytes(5).toString('hex')}`),
+      names: isolatedEventNames(),
       ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
     },
     eventDelivery: () => ({ ...defaultEventDeliverySettings, ...delivery }),
@@ -164,4 +169,39 @@ export async function until<T>(
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The settings a facade needs to trust the simulator's signed events, as `npm start` sets them. */
+export function trustingSimulatorEvents(simulator: Simulator): Record<string, string> {
+  return {
+    EVENTS_TRUSTED_ROOTS: simulator.events.testCaPem,
+    EVENTS_CERTIFICATE_HOSTS: new URL(simulator.url).hostname,
+    EVENTS_ALLOW_HTTP_CERTIFICATE_URLS: 'true',
+  };
+}
+
+/** Event queue and table names of their own, so stacks sharing one Azurite never see each other's events. */
+export function isolatedEventNames(): EventStorageNames {
+  return eventStorageNamesFor(`e${randomBytes(5).toString('hex')}`);
+}
+
+/** Every message on the events queue, taken off it (for stacks that run no events consumer). */
+export async function drainEventQueue(services: FacadeServices): Promise<EventMessage[]> {
+  const { clients } = await services.events().backend();
+  const messages: EventMessage[] = [];
+  for (;;) {
+    const received = await clients.queue.receiveMessages({ numberOfMessages: 32 });
+    if (received.receivedMessageItems.length === 0) return messages;
+    for (const item of received.receivedMessageItems) {
+      messages.push(eventMessageSchema.parse(decodeMessage(item.messageText)));
+      await clients.queue.deleteMessage(item.messageId, item.popReceipt);
+    }
+  }
+}
+
+/** The fan-out messages on the events queue, taken off it. */
+export async function drainFanOuts(services: FacadeServices): Promise<FanOutMessage[]> {
+  return (await drainEventQueue(services)).filter(
+    (message): message is FanOutMessage => message.kind === 'fan-out',
+  );
 }
