@@ -10,7 +10,8 @@ import autocannon from 'autocannon';
 import { createQueueHandler } from '../functions/queue-handler';
 import { startQueueConsumer } from '../dev/host/queue-consumer';
 import { startLocalHost } from '../dev/host/server';
-import { seedReferrals, seededIds, type Referral } from '../dev/simulator/seed';
+import { seededIds, type Referral } from '../dev/simulator/seed';
+import { activeReferrals } from './fixtures';
 import { startSimulator } from '../dev/simulator/server';
 import { startAzurite } from '../dev/storage/azurite';
 import { createServices } from '../shared/app/services';
@@ -41,14 +42,7 @@ export interface AsyncBenchResult {
 
 const REFERRALS = 256;
 
-function referrals(): Referral[] {
-  const active = seedReferrals().find((referral) => referral.id === seededIds.active);
-  if (!active) throw new Error('no active seed');
-  return Array.from({ length: REFERRALS }, (_unused, index) => ({
-    ...structuredClone(active),
-    id: `be0c0000-0000-4000-8000-${String(index).padStart(12, '0')}`,
-  }));
-}
+const referrals = (): Referral[] => activeReferrals(REFERRALS, 'be0c0000');
 
 const ms = (micros: number) => Math.round(micros) / 1000;
 

@@ -14,7 +14,8 @@ import { createEventQueueHandler } from '../functions/event-queue-handler';
 import { startQueueConsumer } from '../dev/host/queue-consumer';
 import { startLocalHost } from '../dev/host/server';
 import { closeServer, listen } from '../dev/node-http';
-import { seedReferrals, seededIds, type Referral } from '../dev/simulator/seed';
+import { seededIds, type Referral } from '../dev/simulator/seed';
+import { activeReferrals } from './fixtures';
 import { startSimulator } from '../dev/simulator/server';
 import { startAzurite } from '../dev/storage/azurite';
 import { createServices, environmentOptions } from '../shared/app/services';
@@ -48,14 +49,7 @@ const REFERRALS = 256;
 const SUBSCRIBERS = 100;
 const FAN_OUT_ROUNDS = 5;
 
-function referrals(): Referral[] {
-  const active = seedReferrals().find((referral) => referral.id === seededIds.active);
-  if (!active) throw new Error('no active seed');
-  return Array.from({ length: REFERRALS }, (_unused, index) => ({
-    ...structuredClone(active),
-    id: `ee0c0000-0000-4000-8000-${String(index).padStart(12, '0')}`,
-  }));
-}
+const referrals = (): Referral[] => activeReferrals(REFERRALS, 'ee0c0000');
 
 const ms = (micros: number) => Math.round(micros) / 1000;
 const median = (values: readonly number[]) =>

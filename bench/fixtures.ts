@@ -18,14 +18,21 @@ export function benchReferralId(index: number): string {
   return `00000000-0000-4000-8000-${String(index % REFERRAL_COUNT).padStart(12, '0')}`;
 }
 
-/** Active/Accepted referrals cloned from the seeded one, so every operation below is a valid transition. */
-export function benchReferrals(): Referral[] {
+/**
+ * `count` Active/Accepted referrals cloned from the seeded one, so every operation is a valid transition; ids
+ * are GUIDs whose first group is `prefix`, so two benchmarks' referrals never meet.
+ */
+export function activeReferrals(count: number, prefix = '00000000'): Referral[] {
   const template = seedReferrals().find((referral) => referral.id === seededIds.active);
   if (!template) throw new Error('the simulator seed has no active referral');
-  return Array.from({ length: REFERRAL_COUNT }, (_, index) => ({
+  return Array.from({ length: count }, (_, index) => ({
     ...structuredClone(template),
-    id: benchReferralId(index),
+    id: `${prefix}-0000-4000-8000-${String(index % count).padStart(12, '0')}`,
   }));
+}
+
+export function benchReferrals(): Referral[] {
+  return activeReferrals(REFERRAL_COUNT);
 }
 
 export interface BenchRequest {

@@ -230,65 +230,59 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
     assert.equal(event?.etag, simulator.referral(ID)?.eTag);
   });
 
-  it('queues the fan-out of an event stored by an attempt that failed before queueing it, on the next sweep', async () => {
+  /**
+   * What an attempt leaves behind when the queue fails right after the table write: a change, its event stored
+   * under `key`, no fan-out queued. Partner Center's own notification of it is held back (dropped).
+   */
+  async function storedButNotFannedOut(key: string, notes: string) {
+    simulator.events.dropNext(1);
     simulator.modify(ID, (referral) => {
-      referral['details'] = { ...(referral['details'] as object), notes: 'stored, never fanned out' };
+      referral['details'] = { ...(referral['details'] as object), notes };
     });
-    const { store } = await facade.services.events().backend();
     const referral = simulator.referral(ID);
     assert.ok(referral);
-    // What an attempt leaves behind when the queue fails right after the table write.
-    assert.equal(
-      await store.record({
-        id: 'stored-by-a-failed-attempt',
-        type: 'referral-updated',
-        referralId: ID,
-        changedAt: String(referral['updatedDateTime']),
-        receivedAt: new Date().toISOString(),
-        origin: 'partner-center',
-        detectedBy: 'event',
-        etag: referral.eTag,
-        referral: referral as ReferralEvent['referral'],
-      }),
-      'recorded',
-    );
-    // Partner Center's notification of that change is a duplicate of the stored event, and queues its fan-out.
-    await simulator.events.flush();
+    const { store } = await facade.services.events().backend();
+    const stored = await store.record({
+      id: key,
+      type: 'referral-updated',
+      referralId: ID,
+      changedAt: String(referral['updatedDateTime']),
+      receivedAt: new Date().toISOString(),
+      origin: 'partner-center',
+      detectedBy: 'event',
+      etag: referral.eTag,
+      referral: referral as ReferralEvent['referral'],
+    });
+    assert.equal(stored, 'recorded');
+    return { store, referral };
+  }
+
+  it("queues a stored event's missing fan-out on the next notification of it, even under another key", async () => {
+    const { store, referral } = await storedButNotFannedOut('stored-by-a-failed-attempt', 'never fanned out');
+    const body = JSON.stringify({
+      EventName: 'referral-updated',
+      ResourceUri: `https://api.partnercenter.microsoft.com/engagements/v1/referrals/${ID}`,
+      ResourceChangeUtcDate: String(referral['updatedDateTime']),
+    });
+    const answer = await call(receiver, { headers: simulator.events.sign(body).headers, body });
+    assert.equal((answer.json as { status: string }).status, 'duplicate');
     assert.deepEqual(
       (await drainFanOuts()).map((message) => message.eventKey),
       ['stored-by-a-failed-attempt'],
     );
     assert.equal(await store.fanOutPending(ID, 'stored-by-a-failed-attempt'), false);
+  });
 
-    // Without a notification, the sweep finds the stored version and queues what is pending.
-    simulator.modify(ID, (next) => {
-      next['details'] = { ...(next['details'] as object), notes: 'again, the queue failing' };
-    });
-    const again = simulator.referral(ID);
-    assert.ok(again);
-    simulator.events.pause();
-    await store.record({
-      id: 'another-failed-attempt',
-      type: 'referral-updated',
-      referralId: ID,
-      changedAt: String(again['updatedDateTime']),
-      receivedAt: new Date().toISOString(),
-      origin: 'partner-center',
-      detectedBy: 'event',
-      etag: again.eTag,
-      referral: again as ReferralEvent['referral'],
-    });
-    await simulator.events.flush();
-    simulator.events.resume();
+  it("queues a stored event's missing fan-out on the next sweep, without announcing it again", async () => {
+    await storedButNotFannedOut('another-failed-attempt', 'the queue failing');
     const sweep = createSweepHandler(
       () => facade.services,
       () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
     );
     const report = await sweep(log);
     assert.equal(report?.announced, 0, 'the version is known');
-    const fanOuts = await drainFanOuts();
     assert.deepEqual(
-      fanOuts.map((message) => message.eventKey),
+      (await drainFanOuts()).map((message) => message.eventKey),
       ['another-failed-attempt'],
     );
   });
