@@ -24,7 +24,8 @@ describe('npm start', () => {
       const banner = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (chunk: string) => {
           output += chunk;
-          if (output.includes('Try:') && output.trimEnd().endsWith("'")) resolve(output);
+          // The banner ends with the events line, once the simulator is registered with the local receiver.
+          if (output.includes('Try:') && /\nEvents: [^\n]*\n/.test(output)) resolve(output);
         });
         child.once('exit', (code) => {
           reject(new Error(`exited with ${String(code)}: ${output}`));
@@ -55,6 +56,17 @@ describe('npm start', () => {
       };
       assert.match(readiness.checks.token.detail, /simulator/);
       assert.doesNotMatch(readiness.checks.token.detail, /is configured/);
+
+      // The whole events loop runs locally: the simulator signs its notification of that write and the
+      // receiver stores it.
+      assert.match(
+        banner,
+        /Events: the simulator is registered with http:\/\/\S+\/api\/events\/partner-center/,
+      );
+      const deadline = Date.now() + 15_000;
+      while (!output.includes('"route":"events-partner-center"') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -62,14 +74,22 @@ describe('npm start', () => {
     const calls = output
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { event: string; route: string; status: number });
+      .map((line) => JSON.parse(line) as { event: string; route: string; method: string; status: number })
+      // The events worker's lines (method QUEUE) come whenever the queue is polled.
+      .filter((line) => line.method !== 'QUEUE');
+    const httpCalls = calls.map(({ event, route, status }) => ({ event, route, status }));
     assert.deepEqual(
-      calls.map(({ event, route, status }) => ({ event, route, status })),
+      httpCalls.filter((line) => line.route !== 'events-partner-center'),
       [
         { event: 'call', route: 'referral-update-details', status: 200 },
         { event: 'call', route: 'health-ready', status: 200 },
       ],
-      'the call is logged to stdout, one JSON line',
+      'each call is logged to stdout, one JSON line',
+    );
+    assert.deepEqual(
+      httpCalls.filter((line) => line.route === 'events-partner-center'),
+      [{ event: 'call', route: 'events-partner-center', status: 200 }],
+      "the simulator's signed notification of the write was received once",
     );
   });
 });
