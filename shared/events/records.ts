@@ -95,6 +95,7 @@ export const fanOutMessageSchema = z.object({
   referralId: z.string().min(1).max(64),
   eventKey: z.string().min(1).max(64),
   correlationId: z.string().max(64).optional(),
+  redrives: z.number().int().min(0).max(100).optional(),
 });
 export type FanOutMessage = z.infer<typeof fanOutMessageSchema>;
 
@@ -104,6 +105,8 @@ export const deliverMessageSchema = z.object({
   subscriptionId: z.string().min(1).max(64),
   deliveryKey: z.string().min(1).max(128),
   correlationId: z.string().max(64).optional(),
+  /** How often the message came back from the poison queue (redrive.ts). */
+  redrives: z.number().int().min(0).max(100).optional(),
 });
 export type DeliverMessage = z.infer<typeof deliverMessageSchema>;
 
