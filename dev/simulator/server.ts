@@ -85,6 +85,11 @@ export interface SimulatorOptions {
   readonly pageSize?: number;
   /** How the list treats `$filter` fields; by default every documented form is applied. */
   readonly filterSupport?: FilterSupport;
+  /**
+   * List items without their `eTag`: the reference documents `eTag` on a referral read by id (§5.1, §6.2) but not
+   * on the list's items (§5.2), so a client must not depend on it there. Off by default (the items carry it).
+   */
+  readonly listOmitsEtag?: boolean;
   /** Keeps only the latest calls in `calls`, so a long-running demo does not grow without bound. */
   readonly maxRecordedCalls?: number;
   /**
@@ -136,6 +141,12 @@ const readOnlyRoots = new Set([
   'updatedDateTime',
   'organizationId',
 ]);
+
+function withoutEtag(referral: Referral): Referral {
+  const copy = { ...referral };
+  delete copy['eTag'];
+  return copy;
+}
 
 function newEtag(): string {
   return `"${randomUUID()}"`;
@@ -229,7 +240,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       if (error instanceof ODataError) return partnerError(400, 'invalidRequest', error.message);
       throw error;
     }
-    const page = all.slice(skip, skip + top);
+    const page = all
+      .slice(skip, skip + top)
+      .map((referral) => (options.listOmitsEtag ? withoutEtag(referral) : referral));
     const nextQuery = new URLSearchParams({
       $top: String(top),
       $skiptoken: String(skip + top),

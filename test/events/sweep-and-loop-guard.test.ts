@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { seededIds } from '../../dev/simulator/seed';
-import type { Simulator } from '../../dev/simulator/server';
+import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { startAzurite, type Azurite } from '../../dev/storage/azurite';
 import { createSweepHandler } from '../../functions/sweep-handler';
 import { drainEventQueue as drainEvents, isolatedEventNames } from '../support/events-stack';
@@ -149,5 +149,48 @@ describe('events: the reconciliation sweep and the loop guard (Azurite)', () => 
       logs.some((line) => line.startsWith('events sweep failed: upstream-')),
       logs.join('\n'),
     );
+  });
+});
+
+describe("events: the sweep when the list's items carry no eTag (Azurite)", () => {
+  let azurite: Azurite;
+  let simulator: Simulator;
+  let facade: DurableFacade;
+  const accessToken = 'sweep-no-etag';
+  const log = { info: () => undefined, error: () => undefined };
+
+  before(async () => {
+    azurite = await startAzurite();
+    // The reference documents eTag on a referral read by id, not on the list's items (§5.2).
+    simulator = await startSimulator({ accessToken, listOmitsEtag: true });
+    facade = await startDurableFacade(azurite, simulator, accessToken, uniqueNames(), {
+      overrides: { eventsOptions: { names: isolatedEventNames() } },
+      consume: false,
+    });
+  });
+  after(async () => {
+    await facade.close();
+    await simulator.close();
+    await azurite.close();
+  });
+
+  it('reads each changed referral by id for its version, announces it once, and dedupes the next run', async () => {
+    simulator.modify(ID, (referral) => {
+      referral['details'] = { ...(referral['details'] as object), notes: 'listed without a version' };
+    });
+    const sweep = createSweepHandler(
+      () => facade.services,
+      () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
+    );
+    const reads = () =>
+      simulator.calls.filter((call) => call.method === 'GET' && call.path.endsWith(ID)).length;
+    const before = reads();
+    assert.equal((await sweep(log))?.announced, 1);
+    assert.equal(reads() - before, 1, 'one read by id');
+    const [message] = await drainEvents(facade.services);
+    const { store } = await facade.services.events().backend();
+    const event = await store.find(ID, message?.kind === 'fan-out' ? message.eventKey : '');
+    assert.equal(event?.etag, simulator.referral(ID)?.eTag, 'the version read by id');
+    assert.equal((await sweep(log))?.announced, 0);
   });
 });
