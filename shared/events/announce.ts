@@ -115,15 +115,19 @@ export async function fanOut(
   }
 }
 
-/** An event stored by an earlier attempt that failed before its fan-out is fanned out now. */
+/**
+ * An event stored by an earlier attempt that failed before its fan-out is fanned out now. Says whether the event
+ * is stored at all, so a caller that only needs to know that reads once.
+ */
 export async function resumeFanOut(
   call: CallContext,
   events: Events,
   referralId: string,
   eventKey: string,
-): Promise<void> {
-  const pending = await events.guarded('reading the event', ({ store }) =>
-    store.fanOutPending(referralId, eventKey),
+): Promise<'absent' | 'stored'> {
+  const state = await events.guarded('reading the event', ({ store }) =>
+    store.fanOutState(referralId, eventKey),
   );
-  if (pending) await fanOut(call, events, referralId, eventKey);
+  if (state === 'pending') await fanOut(call, events, referralId, eventKey);
+  return state === 'absent' ? 'absent' : 'stored';
 }

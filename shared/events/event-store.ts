@@ -73,6 +73,7 @@ const isConflict = (error: unknown): boolean =>
   error instanceof RestError && (error.statusCode === 409 || error.code === 'EntityAlreadyExists');
 
 export type RecordResult = 'recorded' | 'duplicate';
+export type FanOutState = 'absent' | 'pending' | 'done';
 
 export class EventStore {
   constructor(
@@ -151,15 +152,18 @@ export class EventStore {
     }
   }
 
-  /** Whether the event is stored but its fan-out message not yet sent (an attempt failed in between). */
-  async fanOutPending(referralId: string, eventKey: string): Promise<boolean> {
+  /**
+   * In one small read: whether the event is stored at all, and if so whether its fan-out message was sent
+   * (`pending`: an attempt stored it and failed before queueing it).
+   */
+  async fanOutState(referralId: string, eventKey: string): Promise<FanOutState> {
     try {
       const entity = await this.events.getEntity<Entity>(partitionOf(referralId), eventRow(eventKey), {
         queryOptions: { select: ['fannedOut'] },
       });
-      return entity['fannedOut'] !== true;
+      return entity['fannedOut'] === true ? 'done' : 'pending';
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return false;
+      if (error instanceof RestError && error.statusCode === 404) return 'absent';
       throw error;
     }
   }

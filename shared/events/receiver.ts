@@ -80,15 +80,9 @@ export async function receivePartnerCenterEvent(
     notification.changedAt === undefined
       ? undefined
       : eventKeyOf(type.data, referralId, notification.changedAt);
-  if (knownKey !== undefined) {
-    const known = await events.guarded(
-      'reading the event',
-      async ({ store }) => (await store.find(referralId, knownKey)) !== undefined,
-    );
-    if (known) {
-      await resumeFanOut(call, events, referralId, knownKey);
-      return receipt(call, 'duplicate', { eventId: knownKey, referralId });
-    }
+  // The same notification again: stored already (its fan-out queued now if an earlier attempt could not).
+  if (knownKey !== undefined && (await resumeFanOut(call, events, referralId, knownKey)) === 'stored') {
+    return receipt(call, 'duplicate', { eventId: knownKey, referralId });
   }
   // Webhook senders wait about 10 s (GitHub's figure; Partner Center's is not documented): past this the read
   // fails with a 503 and Partner Center tries again, instead of the sender giving up on a slow answer.

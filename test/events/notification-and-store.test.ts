@@ -163,10 +163,10 @@ describe('the event store (Azurite)', () => {
   it('knows whether a stored event was fanned out', async () => {
     const { store } = await events.backend();
     assert.equal(await store.record(eventFor('fan', '"fan"')), 'recorded');
-    assert.equal(await store.fanOutPending(ID, 'fan'), true);
+    assert.equal(await store.fanOutState(ID, 'fan'), 'pending');
     await store.markFannedOut(ID, 'fan');
-    assert.equal(await store.fanOutPending(ID, 'fan'), false);
-    assert.equal(await store.fanOutPending(ID, 'never-stored'), false);
+    assert.equal(await store.fanOutState(ID, 'fan'), 'done');
+    assert.equal(await store.fanOutState(ID, 'never-stored'), 'absent');
   });
 
   it('names a version the same whether its ETag is quoted, weak or bare', () => {
