@@ -29,6 +29,8 @@ export interface Change {
   readonly referral: ReferralEvent['referral'];
   readonly etag?: string;
   readonly detectedBy: EventDetection;
+  /** Who made the change, when the caller has decided it already (`originOf`); else decided here. */
+  readonly origin?: EventOrigin;
 }
 
 export type Announcement =
@@ -71,7 +73,7 @@ export async function announce(call: CallContext, events: Events, change: Change
       referralId: change.referralId,
       changedAt: change.changedAt,
       receivedAt: new Date(events.now()).toISOString(),
-      origin: await originOf(store, change),
+      origin: change.origin ?? (await originOf(store, change)),
       detectedBy: change.detectedBy,
       ...(change.etag === undefined ? {} : { etag: change.etag }),
       referral: change.referral,

@@ -107,22 +107,19 @@ async function announceIfUnseen(
   const referralId = typeof listed['id'] === 'string' ? listed['id'] : undefined;
   if (referralId === undefined) return 'skipped';
   // Without a version nothing can be deduped against the receiver: read the referral as the receiver does.
+  const listedEtag = etagPropertyOf(listed);
   const current =
-    etagPropertyOf(listed) === undefined
+    listedEtag === undefined
       ? await readCurrentReferral(call, dependencies.facade, referralId)
-      : { referral: listed, etag: etagPropertyOf(listed) };
+      : { referral: listed, etag: listedEtag };
   const etag = current?.etag;
   if (current === undefined || etag === undefined) return 'skipped';
   const type: ReferralEventType =
     timeOf(current.referral, 'createdDateTime') >= since ? 'referral-created' : 'referral-updated';
-  const seen = await events.guarded('reading the event versions', async ({ store }) =>
-    store.announced(
-      referralId,
-      type,
-      await originOf(store, { referralId, etag, referral: current.referral }),
-      etag,
-    ),
-  );
+  const { origin, seen } = await events.guarded('reading the event versions', async ({ store }) => {
+    const origin = await originOf(store, { referralId, etag, referral: current.referral });
+    return { origin, seen: await store.announced(referralId, type, origin, etag) };
+  });
   if (seen !== undefined) {
     // Announced before, perhaps by a run that failed before queueing its fan-out: queue it now.
     await resumeFanOut(call, events, referralId, seen);
@@ -136,6 +133,7 @@ async function announceIfUnseen(
     referral: current.referral,
     etag,
     detectedBy: 'sweep',
+    origin,
   });
   return result.kind === 'recorded' ? 'announced' : result.kind === 'too-large' ? 'skipped' : 'seen';
 }
