@@ -5,7 +5,6 @@
  */
 import type { CallContext } from '../call/context';
 import { eventFanOutUnqueued } from '../failures/failure-map';
-import { ProblemError } from '../failures/problem';
 import type { EventStore } from './event-store';
 import { MAX_STORED_REFERRAL_CHARS } from './event-store';
 import type { Events } from './events';
@@ -104,17 +103,15 @@ export async function fanOut(
   referralId: string,
   eventKey: string,
 ): Promise<void> {
-  try {
-    await events.guarded('queueing the fan-out', async ({ store, queue }) => {
+  // The event is stored: a failure here must not say "nothing was stored".
+  await events.guarded(
+    'queueing the fan-out',
+    async ({ store, queue }) => {
       await queue.send({ kind: 'fan-out', referralId, eventKey, correlationId: call.correlationId });
       await store.markFannedOut(referralId, eventKey);
-    });
-  } catch (error) {
-    // The event is stored: the caller must not hear "nothing was stored".
-    if (error instanceof ProblemError && error.problem.kind === 'storage-unavailable')
-      throw eventFanOutUnqueued();
-    throw error;
-  }
+    },
+    () => eventFanOutUnqueued(),
+  );
 }
 
 /**

@@ -23,8 +23,15 @@ export interface Events {
   readonly delivery: EventDeliverySettings;
   readonly resolve: Resolver;
   backend(): Promise<EventsBackend>;
-  /** Runs `work` on the backend; a storage failure becomes the caller's 503 (`what` says what was being done). */
-  guarded<T>(what: string, work: (backend: EventsBackend) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` on the backend; a storage failure becomes the caller's 503 (`what` says what was being done), or
+   * `failure`'s problem where "nothing was stored" would not be true.
+   */
+  guarded<T>(
+    what: string,
+    work: (backend: EventsBackend) => Promise<T>,
+    failure?: (reason: string) => ProblemError,
+  ): Promise<T>;
 }
 
 export function createEvents(settings: DurableSettings, options: EventsOptions = {}): Events {
@@ -51,12 +58,12 @@ export function createEvents(settings: DurableSettings, options: EventsOptions =
     delivery: options.delivery ?? defaultEventDeliverySettings,
     resolve: options.resolve ?? systemResolver,
     backend,
-    async guarded(what, work) {
+    async guarded(what, work, failure = eventsStorageUnavailable) {
       try {
         return await work(await backend());
       } catch (error) {
         if (error instanceof ProblemError) throw error;
-        throw eventsStorageUnavailable(`the storage account did not answer while ${what}`);
+        throw failure(`the storage account did not answer while ${what}`);
       }
     },
   };
