@@ -10,6 +10,7 @@ import type { Simulator } from '../../dev/simulator/server';
 import { startAzurite, type Azurite } from '../../dev/storage/azurite';
 import { decodeMessage } from '../../shared/durable/work-queue';
 import { call, type Answer } from '../support/http';
+import { until } from '../support/until';
 import { patchesSent } from '../support/stack';
 import {
   startDurableFacade,
@@ -20,22 +21,12 @@ import {
 
 const ID = seededIds.active;
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Polls the Location as Power Automate does, until the answer is no longer 202. */
 const finalAnswer = (location: string, timeoutMs?: number): Promise<Answer> =>
   until(async () => {
     const answer = await call(location);
     return answer.status === 202 ? undefined : answer;
-  }, timeoutMs);
+  }, timeoutMs ?? 20_000);
 
 describe('asynchronous mode (Azurite)', () => {
   let azurite: Azurite;
@@ -188,8 +179,9 @@ describe('asynchronous mode (Azurite)', () => {
       const failed = await finalAnswer(location, 30_000);
       assert.equal(failed.status, 503);
       assert.match((failed.json as { type: string }).type, /upstream-unavailable/);
-      const event = await until(() =>
-        Promise.resolve(stack.logs.find((line) => line.includes('"event":"operation-failed"'))),
+      const event = await until(
+        () => stack.logs.find((line) => line.includes('"event":"operation-failed"')),
+        20_000,
       );
       assert.match(event, /"attempts":2/);
       const { clients } = await stack.services.operations().backend();

@@ -158,18 +158,7 @@ export async function startReceiver(): Promise<Receiver> {
   };
 }
 
-export async function until<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { until } from './until';
 
 /** The settings a facade needs to trust the simulator's signed events, as `npm start` sets them. */
 export function trustingSimulatorEvents(simulator: Simulator): Record<string, string> {
