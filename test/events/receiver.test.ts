@@ -13,12 +13,12 @@ import { seededIds } from '../../dev/simulator/seed';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { makeSigningChain } from '../../dev/simulator/test-ca';
 import { startAzurite, type Azurite } from '../../dev/storage/azurite';
-import { createSweepHandler } from '../../functions/sweep-handler';
 import type { FanOutMessage, ReferralEvent } from '../../shared/events/records';
 import {
   drainFanOuts as drainEvents,
   isolatedEventNames,
   trustingSimulatorEvents,
+  immediateSweep,
 } from '../support/events-stack';
 import { call } from '../support/http';
 import { virtualClock } from '../support/virtual-clock';
@@ -275,10 +275,7 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
 
   it("queues a stored event's missing fan-out on the next sweep, without announcing it again", async () => {
     await storedButNotFannedOut('another-failed-attempt', 'the queue failing');
-    const sweep = createSweepHandler(
-      () => facade.services,
-      () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
-    );
+    const sweep = immediateSweep(() => facade.services);
     const report = await sweep(log);
     assert.equal(report?.announced, 0, 'the version is known');
     assert.deepEqual(
@@ -334,10 +331,7 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
     simulator.events.resume();
     assert.deepEqual(await drainFanOuts(), [], 'nothing reached the facade');
 
-    const sweep = createSweepHandler(
-      () => facade.services,
-      () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
-    );
+    const sweep = immediateSweep(() => facade.services);
     assert.equal((await sweep(log))?.announced, 1);
     const [recovered] = await drainFanOuts();
     const event = await storedEvent(recovered);

@@ -9,7 +9,7 @@ import { seededIds } from '../../dev/simulator/seed';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { startAzurite, type Azurite } from '../../dev/storage/azurite';
 import { createSweepHandler } from '../../functions/sweep-handler';
-import { drainEventQueue as drainEvents, isolatedEventNames } from '../support/events-stack';
+import { drainEventQueue as drainEvents, isolatedEventNames, immediateSweep } from '../support/events-stack';
 import { call } from '../support/http';
 import {
   startDurableFacade,
@@ -28,10 +28,7 @@ describe('events: the reconciliation sweep and the loop guard (Azurite)', () => 
   const logs: string[] = [];
   const log = { info: (line: string) => logs.push(line), error: (line: string) => logs.push(line) };
 
-  const sweepNow = createSweepHandler(
-    () => facade.services,
-    () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
-  );
+  const sweepNow = immediateSweep(() => facade.services);
 
   const drainEventQueue = () => drainEvents(facade.services);
 
@@ -178,10 +175,7 @@ describe("events: the sweep when the list's items carry no eTag (Azurite)", () =
     simulator.modify(ID, (referral) => {
       referral['details'] = { ...(referral['details'] as object), notes: 'listed without a version' };
     });
-    const sweep = createSweepHandler(
-      () => facade.services,
-      () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
-    );
+    const sweep = immediateSweep(() => facade.services);
     const reads = () =>
       simulator.calls.filter((call) => call.method === 'GET' && call.path.endsWith(ID)).length;
     const before = reads();

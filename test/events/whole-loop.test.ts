@@ -14,7 +14,6 @@ import { seededIds } from '../../dev/simulator/seed';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { startAzurite, type Azurite } from '../../dev/storage/azurite';
 import { createEventQueueHandler } from '../../functions/event-queue-handler';
-import { createSweepHandler } from '../../functions/sweep-handler';
 import type { ReferralEvent } from '../../shared/events/records';
 import {
   isolatedEventNames,
@@ -22,6 +21,7 @@ import {
   trustingSimulatorEvents,
   until,
   type Receiver,
+  immediateSweep,
 } from '../support/events-stack';
 import { call } from '../support/http';
 import { startDurableFacade, uniqueNames, type DurableFacade } from '../support/durable-stack';
@@ -142,10 +142,7 @@ describe('events: Partner Center → receiver → subscribers, the whole loop (A
     assert.equal(simulator.events.deliveries().at(-1)?.state, 'parked');
     simulator.events.resume();
 
-    const sweep = createSweepHandler(
-      () => facade.services,
-      () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }),
-    );
+    const sweep = immediateSweep(() => facade.services);
     const report = await sweep({ info: () => undefined, error: () => undefined });
     assert.equal(report?.announced, 1);
     const [delivered] = await until(() =>

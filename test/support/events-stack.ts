@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createEventQueueHandler } from '../../functions/event-queue-handler';
+import { createSweepHandler, type SweepHandler } from '../../functions/sweep-handler';
 import { startQueueConsumer, type QueueConsumer } from '../../dev/host/queue-consumer';
 import { closeServer, flatHeaders, listen, readBody } from '../../dev/node-http';
 import { startLocalHost, type LocalHost } from '../../dev/host/server';
@@ -193,4 +194,12 @@ export async function drainFanOuts(services: FacadeServices): Promise<FanOutMess
   return (await drainEventQueue(services)).filter(
     (message): message is FanOutMessage => message.kind === 'fan-out',
   );
+}
+
+/**
+ * The sweep's timer glue with no grace period and an hour's first look back, so a change made a moment ago is
+ * found at once: `sweepNow(log)` runs one sweep for the services the facade has when it is called.
+ */
+export function immediateSweep(services: () => FacadeServices): SweepHandler {
+  return createSweepHandler(services, () => ({ graceMs: 0, firstLookbackMs: 3_600_000 }));
 }
