@@ -10,10 +10,8 @@ import autocannon from 'autocannon';
 import { createQueueHandler } from '../functions/queue-handler';
 import { startQueueConsumer } from '../dev/host/queue-consumer';
 import { startLocalHost } from '../dev/host/server';
-import { seededIds, type Referral } from '../dev/simulator/seed';
-import { activeReferrals } from './fixtures';
-import { startSimulator } from '../dev/simulator/server';
-import { startAzurite } from '../dev/storage/azurite';
+import { seededIds } from '../dev/simulator/seed';
+import { startStorageTopology, STORAGE_BENCH_REFERRALS as REFERRALS } from './storage-topology';
 import { createServices } from '../shared/app/services';
 import { loadConfig, loadDurableSettings } from '../shared/config';
 import { storageNamesFor } from '../shared/durable/names';
@@ -40,10 +38,6 @@ export interface AsyncBenchResult {
   };
 }
 
-const REFERRALS = 256;
-
-const referrals = (): Referral[] => activeReferrals(REFERRALS, 'be0c0000');
-
 const ms = (micros: number) => Math.round(micros) / 1000;
 
 export async function benchAsync(options: {
@@ -51,15 +45,8 @@ export async function benchAsync(options: {
   readonly durationSeconds: number;
   readonly say: (line: string) => void;
 }): Promise<AsyncBenchResult> {
-  const azurite = await startAzurite();
-  const accessToken = 'bench-token';
-  const seeded = referrals();
-  const simulator = await startSimulator({ accessToken, referrals: seeded, maxRecordedCalls: 1_000 });
-  const env = {
-    PARTNER_CENTER_BASE_URL: simulator.url,
-    PARTNER_CENTER_ACCESS_TOKEN: accessToken,
-    DURABLE_STORAGE: azurite.connectionString,
-  };
+  const topology = await startStorageTopology('be0c0000');
+  const { simulator, referrals: seeded, env } = topology;
   const open = (prefix: string) =>
     createServices(loadConfig(env), {
       durable: () => loadDurableSettings(env),
@@ -180,8 +167,7 @@ export async function benchAsync(options: {
     await working.close();
     return { acceptance, toUpstream };
   } finally {
-    await simulator.close();
-    await azurite.close();
+    await topology.close();
   }
 }
 

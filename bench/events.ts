@@ -14,10 +14,8 @@ import { createEventQueueHandler } from '../functions/event-queue-handler';
 import { startQueueConsumer } from '../dev/host/queue-consumer';
 import { startLocalHost } from '../dev/host/server';
 import { closeServer, listen } from '../dev/node-http';
-import { seededIds, type Referral } from '../dev/simulator/seed';
-import { activeReferrals } from './fixtures';
-import { startSimulator } from '../dev/simulator/server';
-import { startAzurite } from '../dev/storage/azurite';
+import { seededIds } from '../dev/simulator/seed';
+import { startStorageTopology, STORAGE_BENCH_REFERRALS as REFERRALS } from './storage-topology';
 import { createServices, environmentOptions } from '../shared/app/services';
 import { loadConfig } from '../shared/config';
 import { eventStorageNamesFor } from '../shared/events/names';
@@ -45,11 +43,8 @@ export interface EventsBenchResult {
   };
 }
 
-const REFERRALS = 256;
 const SUBSCRIBERS = 100;
 const FAN_OUT_ROUNDS = 5;
-
-const referrals = (): Referral[] => activeReferrals(REFERRALS, 'ee0c0000');
 
 const ms = (micros: number) => Math.round(micros) / 1000;
 const median = (values: readonly number[]) =>
@@ -60,14 +55,10 @@ export async function benchEvents(options: {
   readonly durationSeconds: number;
   readonly say: (line: string) => void;
 }): Promise<EventsBenchResult> {
-  const azurite = await startAzurite();
-  const accessToken = 'bench-token';
-  const seeded = referrals();
-  const simulator = await startSimulator({ accessToken, referrals: seeded, maxRecordedCalls: 1_000 });
+  const topology = await startStorageTopology('ee0c0000');
+  const { simulator, referrals: seeded } = topology;
   const env = {
-    PARTNER_CENTER_BASE_URL: simulator.url,
-    PARTNER_CENTER_ACCESS_TOKEN: accessToken,
-    DURABLE_STORAGE: azurite.connectionString,
+    ...topology.env,
     EVENTS_TRUSTED_ROOTS: simulator.events.testCaPem,
     EVENTS_CERTIFICATE_HOSTS: new URL(simulator.url).hostname,
     EVENTS_ALLOW_HTTP_CERTIFICATE_URLS: 'true',
@@ -231,8 +222,7 @@ export async function benchEvents(options: {
       },
     };
   } finally {
-    await simulator.close();
-    await azurite.close();
+    await topology.close();
   }
 }
 
