@@ -123,11 +123,7 @@ async function main(): Promise<void> {
     : [];
   if (simulator && storageConfigured && simulatorSigns) {
     // As `npm run events:register` does against Partner Center: the simulator now signs and sends every change.
-    await registerWithSimulator(
-      simulator,
-      env['PARTNER_CENTER_ACCESS_TOKEN'] ?? '',
-      `${base}/events/partner-center`,
-    );
+    await registerWithSimulator(simulator, `${base}/events/partner-center`);
     process.stdout.write(
       `Events: the simulator is registered with ${base}/events/partner-center; subscribe with POST ${base}/events/subscriptions (docs/event-subscribers.md)\n`,
     );
@@ -147,15 +143,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-/** Registers the local receiver with the embedded simulator's registration API (its token is the referrals one). */
-async function registerWithSimulator(
-  simulator: Simulator,
-  accessToken: string,
-  receiver: string,
-): Promise<void> {
+/** Registers the local receiver with the embedded simulator's registration API, with that API's own token. */
+async function registerWithSimulator(simulator: Simulator, receiver: string): Promise<void> {
   const response = await fetch(`${simulator.url}/webhooks/v1/registration`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${simulator.registrationAccessToken}`,
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({ WebhookUrl: receiver, WebhookEvents: ['referral-created', 'referral-updated'] }),
   });
   if (!response.ok)

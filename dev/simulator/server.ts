@@ -93,9 +93,10 @@ export interface SimulatorOptions {
   /** Keeps only the latest calls in `calls`, so a long-running demo does not grow without bound. */
   readonly maxRecordedCalls?: number;
   /**
-   * The webhook registration API's token (default: `accessToken`). Partner Center's registration API takes a
-   * token for another audience than the referrals API (reference events-auth-and-senders.md §3); when the two
-   * differ, each API refuses the other's token.
+   * The webhook registration API's token (default: one made up at start, `Simulator.registrationAccessToken`).
+   * Partner Center's registration API takes a token for another audience than the referrals API (reference
+   * events-auth-and-senders.md §3: audience https://api.partnercenter.microsoft.com), so each API refuses the
+   * other's token, and the two can never be the same.
    */
   readonly registrationAccessToken?: string;
   /** Wait before an event's next delivery attempt, given the attempts made (default: 1 s doubling to 60 s). */
@@ -107,6 +108,8 @@ export interface SimulatorOptions {
 export interface Simulator {
   /** Origin to use as PARTNER_CENTER_BASE_URL. */
   readonly url: string;
+  /** The only token the webhook registration API accepts (never the referrals API's). */
+  readonly registrationAccessToken: string;
   /** Every request received, in order. */
   readonly calls: RecordedCall[];
   referral(id: string): Referral | undefined;
@@ -207,9 +210,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       ? {}
       : { deliveryTimeoutMs: options.eventDeliveryTimeoutMs }),
   });
+  const registrationAccessToken = options.registrationAccessToken ?? randomUUID();
+  if (registrationAccessToken === options.accessToken) {
+    throw new Error('the registration API takes a token of another audience than the referrals API (§3)');
+  }
   const registrationApi = createRegistrationApi(events, {
     accessToken: options.accessToken,
-    registrationAccessToken: options.registrationAccessToken ?? options.accessToken,
+    registrationAccessToken,
   });
   const clearFaults = () => {
     queuedFaults.length = 0;
@@ -562,6 +569,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   return {
     url: origin,
+    registrationAccessToken,
     calls,
     referral: (id) => {
       const found = store.get(id);

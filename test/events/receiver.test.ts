@@ -45,7 +45,7 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
   /** Registers the receiver with the simulator's registration API, as `npm run events:register` does. */
   async function register(): Promise<void> {
     const answer = await call(`${simulator.url}/webhooks/v1/registration`, {
-      headers: { authorization: `Bearer ${accessToken}` },
+      headers: { authorization: `Bearer ${simulator.registrationAccessToken}` },
       body: {
         WebhookUrl: receiver,
         WebhookEvents: ['referral-created', 'referral-updated', 'test-created'],
@@ -167,7 +167,7 @@ describe('events: the Partner Center receiver (Azurite, simulator)', () => {
   it("acknowledges Partner Center's validation event and events it does not handle, fanning out nothing", async () => {
     const validation = await call(`${simulator.url}/webhooks/v1/registration/validationEvents`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${accessToken}` },
+      headers: { authorization: `Bearer ${simulator.registrationAccessToken}` },
     });
     assert.ok(validation.status < 300, validation.text);
     await simulator.events.flush();

@@ -68,7 +68,7 @@ describe('events: Partner Center → receiver → subscribers, the whole loop (A
     });
     receiver = await startReceiver();
     const registered = await call(`${simulator.url}/webhooks/v1/registration`, {
-      headers: { authorization: `Bearer ${accessToken}` },
+      headers: { authorization: `Bearer ${simulator.registrationAccessToken}` },
       body: { WebhookUrl: `${facade.api}/events/partner-center`, WebhookEvents: ['referral-updated'] },
     });
     assert.equal(registered.status, 200, registered.text);

@@ -259,6 +259,25 @@ describe('Partner Center events in the simulator', () => {
       assert.equal(referral.status, 401);
     });
 
+    it('has a token of its own even when none is given, and never shares the referrals token', async () => {
+      await assert.rejects(
+        startSimulator({ accessToken: referralsToken, registrationAccessToken: referralsToken }),
+        /another audience/,
+      );
+      const plain = await startSimulator({ accessToken: referralsToken });
+      try {
+        assert.notEqual(plain.registrationAccessToken, referralsToken);
+        const asked = (token: string) =>
+          fetch(`${plain.url}/webhooks/v1/registration/events`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+        assert.equal((await asked(referralsToken)).status, 401);
+        assert.equal((await asked(plain.registrationAccessToken)).status, 200);
+      } finally {
+        await plain.close();
+      }
+    });
+
     it('lists the supported events', async () => {
       const listed = await call('GET', '/webhooks/v1/registration/events');
       assert.equal(listed.status, 200);
@@ -521,7 +540,10 @@ describe('Partner Center events in the simulator', () => {
     try {
       await fetch(`${slow.url}/webhooks/v1/registration`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${referralsToken}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${slow.registrationAccessToken}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ WebhookUrl: receiverUrl, WebhookEvents: ['referral-updated'] }),
       });
       answer = () => 500;
